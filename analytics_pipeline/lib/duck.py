@@ -1,0 +1,88 @@
+"""DuckDB connections and the lake relations SQL models read from.
+
+SQL files in `sql/` refer to inputs by plain relation names (`events`, `video_catalog`, ...);
+`register_partitions` binds such a name to lake partitions, the way dbt's `ref` binds a model.
+Local roots are read by DuckDB directly; remote roots (no `httpfs` here) through pyarrow.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+import duckdb
+import pyarrow as pa
+
+from analytics_pipeline.lib.storage import Storage
+from analytics_pipeline.settings import SQL_DIR
+
+
+def connect(database: str = ":memory:", read_only: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(database, read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def load_sql(name: str) -> str:
+    """The text of `sql/<name>.sql` (name may contain a sub-folder, e.g. `marts/video_daily`)."""
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def register_partitions(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    storage: Storage,
+    table: str,
+    days: Iterable[date | str],
+    empty_schema: pa.Schema | None = None,
+) -> int:
+    """Bind `name` to the given day partitions of a lake table, with a `date` column.
+
+    Returns the number of partition files found. With none, `name` is an empty relation of
+    `empty_schema` (plus `date`), so SQL over a missing day runs and yields nothing.
+    """
+    files = storage.existing_partition_files(table, days)
+    con.execute(f"DROP VIEW IF EXISTS {name}")
+    try:
+        con.unregister(name)
+    except Exception:
+        pass
+    if files and not storage.remote:
+        paths = ", ".join(_quote(storage.uri(f)) for f in files)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{paths}], hive_partitioning = true)"
+        )
+        return len(files)
+    tables = []
+    for f in files:
+        t = storage.read_parquet(f)
+        day = date.fromisoformat(f.split("date=")[1].split("/")[0])
+        t = t.append_column("date", pa.array([day] * t.num_rows, pa.date32()))
+        tables.append(t)
+    if tables:
+        arrow = pa.concat_tables(tables, promote_options="default")
+    else:
+        schema = empty_schema if empty_schema is not None else pa.schema([])
+        if "date" not in schema.names:
+            schema = schema.append(pa.field("date", pa.date32()))
+        arrow = schema.empty_table()
+    con.register(f"__{name}_arrow", arrow)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}_arrow")
+    return len(files)
+
+
+def register_snapshot(
+    con: duckdb.DuckDBPyConnection, name: str, storage: Storage, table: str, empty_schema: pa.Schema
+) -> bool:
+    """Bind `name` to a snapshot table (`lake/<table>/data.parquet`), empty when absent."""
+    rel = storage.snapshot_path(table)
+    arrow = storage.read_parquet(rel) if storage.exists(rel) else empty_schema.empty_table()
+    con.register(f"__{name}_arrow", arrow)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}_arrow")
+    return arrow.num_rows > 0

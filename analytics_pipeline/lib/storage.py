@@ -1,0 +1,205 @@
+"""Where files live: a data root that is a local folder or an `s3://bucket/prefix` URI.
+
+Everything goes through a pyarrow filesystem, so the same calls serve a laptop and a bucket.
+Lake partitions are one Parquet file each (`lake/<table>/date=YYYY-MM-DD/data.parquet`),
+written under a temporary name and then moved into place, so a reader sees the previous
+complete partition or the new one, never half of one, and a re-run replaces instead of adding.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+PARQUET_NAME = "data.parquet"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative to the data root, '/'-separated
+    size: int
+    mtime: float | None
+
+
+class Storage:
+    def __init__(self, root: str, endpoint_url: str | None = None, region: str | None = None):
+        self.root = root.rstrip("/")
+        if self.root.startswith("s3://"):
+            bucket_prefix = self.root[len("s3://"):]
+            kwargs = {}
+            if endpoint_url:
+                kwargs["endpoint_override"] = endpoint_url
+                kwargs["scheme"] = "https" if endpoint_url.startswith("https") else "http"
+            if region:
+                kwargs["region"] = region
+            self.fs: pafs.FileSystem = pafs.S3FileSystem(**kwargs)
+            self.base = bucket_prefix
+            self.remote = True
+        else:
+            local = self.root[len("file://"):] if self.root.startswith("file://") else self.root
+            self.fs = pafs.LocalFileSystem()
+            self.base = local
+            self.remote = False
+        self.endpoint_url = endpoint_url
+        self.region = region
+
+    @classmethod
+    def from_settings(cls, settings) -> "Storage":
+        return cls(settings.data_root, settings.aws_endpoint_url, settings.aws_region)
+
+    # -- paths -------------------------------------------------------------------------
+    def full(self, rel: str) -> str:
+        """Path inside `self.fs` for a path relative to the root."""
+        return f"{self.base}/{rel}".rstrip("/") if rel else self.base
+
+    def uri(self, rel: str) -> str:
+        """What an outside reader (DuckDB, a person) uses for this path."""
+        return f"s3://{self.full(rel)}" if self.remote else self.full(rel)
+
+    # -- plain files ---------------------------------------------------------------------
+    def exists(self, rel: str) -> bool:
+        return self.fs.get_file_info(self.full(rel)).type != pafs.FileType.NotFound
+
+    def is_dir(self, rel: str) -> bool:
+        return self.fs.get_file_info(self.full(rel)).type == pafs.FileType.Directory
+
+    def list_files(self, rel_dir: str, recursive: bool = False) -> list[FileEntry]:
+        selector = pafs.FileSelector(self.full(rel_dir), allow_not_found=True, recursive=recursive)
+        out = []
+        prefix = self.base + "/"
+        for info in self.fs.get_file_info(selector):
+            if info.type != pafs.FileType.File:
+                continue
+            rel = info.path[len(prefix):] if info.path.startswith(prefix) else info.path
+            mtime = info.mtime.timestamp() if info.mtime is not None else None
+            out.append(FileEntry(rel, info.size or 0, mtime))
+        return sorted(out, key=lambda e: e.path)
+
+    def list_dirs(self, rel_dir: str) -> list[str]:
+        selector = pafs.FileSelector(self.full(rel_dir), allow_not_found=True)
+        names = [
+            PurePosixPath(i.path).name for i in self.fs.get_file_info(selector) if i.type == pafs.FileType.Directory
+        ]
+        return sorted(names)
+
+    def open_input(self, rel: str):
+        return self.fs.open_input_stream(self.full(rel), compression=None)
+
+    def read_bytes(self, rel: str) -> bytes:
+        with self.open_input(rel) as f:
+            return f.read()
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        """Write a whole file atomically (temporary name, then move into place)."""
+        target = self.full(rel)
+        parent = str(PurePosixPath(target).parent)
+        self.fs.create_dir(parent, recursive=True)
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{PurePosixPath(target).name}"
+        with self.fs.open_output_stream(tmp) as f:
+            f.write(data)
+        self.fs.move(tmp, target)
+
+    def delete_file(self, rel: str) -> None:
+        if self.exists(rel):
+            self.fs.delete_file(self.full(rel))
+
+    def delete_dir(self, rel: str) -> None:
+        if self.exists(rel):
+            self.fs.delete_dir(self.full(rel))
+
+    # -- lake tables ---------------------------------------------------------------------
+    @staticmethod
+    def partition_dir(table: str, day: date | str) -> str:
+        return f"lake/{table}/date={day}"
+
+    @staticmethod
+    def snapshot_path(table: str) -> str:
+        return f"lake/{table}/{PARQUET_NAME}"
+
+    def partition_file(self, table: str, day: date | str) -> str:
+        return f"{self.partition_dir(table, day)}/{PARQUET_NAME}"
+
+    def write_parquet(self, rel: str, table: pa.Table) -> None:
+        """Write one Parquet file atomically; `rel` is replaced if it exists."""
+        target = self.full(rel)
+        parent = str(PurePosixPath(target).parent)
+        self.fs.create_dir(parent, recursive=True)
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}.parquet"
+        pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=1_000_000)
+        self.fs.move(tmp, target)
+
+    def write_partition(self, table_name: str, day: date | str, table: pa.Table) -> str:
+        rel = self.partition_file(table_name, day)
+        self.write_parquet(rel, table)
+        return rel
+
+    def write_snapshot(self, table_name: str, table: pa.Table) -> str:
+        rel = self.snapshot_path(table_name)
+        self.write_parquet(rel, table)
+        return rel
+
+    def delete_partition(self, table_name: str, day: date | str) -> None:
+        self.delete_dir(self.partition_dir(table_name, day))
+
+    def partition_days(self, table_name: str) -> list[date]:
+        days = []
+        for name in self.list_dirs(f"lake/{table_name}"):
+            if name.startswith("date="):
+                try:
+                    days.append(date.fromisoformat(name[5:]))
+                except ValueError:
+                    continue
+        return sorted(days)
+
+    def existing_partition_files(self, table_name: str, days: Iterable[date | str]) -> list[str]:
+        return [self.partition_file(table_name, d) for d in days if self.exists(self.partition_file(table_name, d))]
+
+    def read_parquet(self, rel: str, columns: list[str] | None = None) -> pa.Table:
+        return pq.read_table(self.full(rel), filesystem=self.fs, columns=columns)
+
+    def read_partitions(
+        self, table_name: str, days: Iterable[date | str], columns: list[str] | None = None
+    ) -> list[pa.Table]:
+        return [self.read_parquet(p, columns) for p in self.existing_partition_files(table_name, days)]
+
+    def read_table_bytes_io(self, rel: str) -> io.BytesIO:
+        return io.BytesIO(self.read_bytes(rel))
+
+    # -- files produced locally (e.g. by DuckDB COPY) and then published ------------------
+    def staging_path(self, rel: str) -> str:
+        """A local path to write `rel`'s new content to before `publish` moves it into place.
+
+        Local roots stage beside the target (same filesystem, so the move is an atomic rename).
+        """
+        import os
+        import tempfile
+
+        name = f".tmp-{uuid.uuid4().hex}-{PurePosixPath(rel).name}"
+        if not self.remote:
+            parent = PurePosixPath(self.full(rel)).parent
+            os.makedirs(parent, exist_ok=True)
+            return str(parent / name)
+        return os.path.join(tempfile.mkdtemp(prefix="analytics-stage-"), name)
+
+    def publish(self, local_path: str, rel: str) -> None:
+        """Move a staged local file to `rel`, replacing what was there in one step."""
+        import os
+        import shutil
+
+        if not self.remote:
+            os.replace(local_path, self.full(rel))
+            return
+        target = self.full(rel)
+        parent = str(PurePosixPath(target).parent)
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{PurePosixPath(target).name}"
+        pafs.copy_files(local_path, tmp, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=self.fs)
+        self.fs.move(tmp, target)
+        shutil.rmtree(os.path.dirname(local_path), ignore_errors=True)
