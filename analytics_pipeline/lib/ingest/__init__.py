@@ -1,0 +1,1 @@
+"""Ingestion of landing event files: lines -> validated, deduplicated, privacy-safe events."""

@@ -1,0 +1,276 @@
+"""One arrival day of landing files -> staged events, quarantine, audit, touched event days.
+
+Every non-blank line read ends in exactly one of: accepted, duplicate, quarantined.
+Duplicates are found within the arrival (first delivery in file-name and line order wins) and
+against the events other arrivals already staged for the same event days, so a retry landing
+days after the original is dropped without reading all of history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+import pyarrow as pa
+
+from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.lib.ingest.lines import FileScan, read_line_batches
+from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals
+from analytics_pipeline.lib.storage import Storage
+from analytics_pipeline.lib.useragents import user_agent_table
+
+STAGED_TABLE = "event_arrivals"  # accepted events of one arrival day, before the per-day union
+EVENT_SUFFIXES = (".jsonl", ".jsonl.gz")
+UNPARSED_REASONS = ("oversized_line", "invalid_utf8", "invalid_json", "not_an_object")
+
+
+@dataclass
+class ArrivalResult:
+    arrival_date: date
+    audit: pa.Table
+    quarantine: pa.Table
+    event_days: pa.Table
+    accepted: int
+    duplicates: int
+    quarantined: int
+    lines_read: int
+
+    @property
+    def touched_days(self) -> list[date]:
+        return sorted(self.event_days.column("event_date").to_pylist())
+
+
+class _HashingStream:
+    def __init__(self, stream):
+        self.stream = stream
+        self.sha = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.stream.read(n)
+        self.sha.update(data)
+        return data
+
+
+def landing_files(storage: Storage, arrival: date) -> list:
+    return [f for f in storage.list_files(f"landing/events/{arrival}") if not f.path.rsplit("/", 1)[-1].startswith(".")]
+
+
+def _stage_lines(con, storage: Storage, arrival: date, files) -> dict[str, dict]:
+    """Parse and check every line into the table `staged`; returns per-file facts."""
+    arrival_end = datetime.combine(arrival + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    stage_sql = duck.load_sql("staging/stg_event_lines")
+    facts: dict[str, dict] = {}
+    created = False
+    for order, entry in enumerate(files):
+        name = entry.path
+        fact = facts[name] = {"file_bytes": entry.size, "lines": 0, "file_error": None, "sha": None}
+        if not name.endswith(EVENT_SUFFIXES):
+            fact["file_error"] = "unsupported_file: expected a .jsonl or .jsonl.gz file"
+            continue
+        scan = FileScan()
+        with storage.open_input(name) as raw_stream:
+            stream = _HashingStream(raw_stream)
+            for batch in read_line_batches(stream, name.endswith(".gz"), scan):
+                n = len(batch.line_number)
+                fact["lines"] += n
+                tbl = pa.table({
+                    "source_file": pa.repeat(pa.scalar(name, pa.string()), n),
+                    "file_order": pa.repeat(pa.scalar(order, pa.int32()), n),
+                    "line_number": batch.line_number,
+                    "raw": batch.raw,
+                    "bad_utf8": batch.bad_utf8,
+                    "oversized": batch.oversized,
+                })
+                con.register("line_batch", tbl)
+                verb = "INSERT INTO staged" if created else "CREATE TABLE staged AS"
+                con.execute(f"{verb} {stage_sql}", {"arrival_end": arrival_end})
+                created = True
+                con.unregister("line_batch")
+            while stream.read(1 << 20):  # hash the whole file even after a fault
+                pass
+        fact["sha"] = stream.sha.hexdigest()
+        fact["file_error"] = scan.file_error
+    if not created:
+        con.register("line_batch", pa.table({
+            "source_file": pa.array([], pa.string()), "file_order": pa.array([], pa.int32()),
+            "line_number": pa.array([], pa.int64()), "raw": pa.array([], pa.large_string()),
+            "bad_utf8": pa.array([], pa.bool_()), "oversized": pa.array([], pa.bool_()),
+        }))
+        con.execute(f"CREATE TABLE staged AS {stage_sql}", {"arrival_end": arrival_end})
+        con.unregister("line_batch")
+    return facts
+
+
+def _earlier_ids(con, storage: Storage, arrival: date) -> None:
+    """Bind `other_ids`: ids other arrivals already staged for the event days this one touches."""
+    touched = [r[0] for r in con.sql("SELECT DISTINCT occurred_at::DATE FROM staged WHERE reason IS NULL").fetchall()]
+    other_arrivals: set[date] = set()
+    if touched:
+        duck.register_partitions(
+            con, "all_event_days", storage, "arrival_event_days",
+            storage.partition_days("arrival_event_days"), schemas.ARRIVAL_EVENT_DAYS,
+        )
+        rows = con.execute(
+            "SELECT DISTINCT date FROM all_event_days WHERE event_date IN (SELECT unnest($d)) AND date <> $a",
+            {"d": touched, "a": arrival},
+        ).fetchall()
+        other_arrivals = {r[0] for r in rows}
+    duck.register_partitions(con, "other_staged", storage, STAGED_TABLE, sorted(other_arrivals), schemas.EVENTS)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE other_ids AS SELECT DISTINCT event_id FROM other_staged "
+        "WHERE event_date IN (SELECT DISTINCT occurred_at::DATE FROM staged WHERE reason IS NULL)"
+    )
+
+
+def _lookups(con, ip_key: bytes) -> None:
+    ips = [r[0] for r in con.sql("SELECT DISTINCT ip FROM staged WHERE ip IS NOT NULL").fetchall()]
+    uas = [r[0] for r in con.sql("SELECT DISTINCT user_agent FROM staged WHERE reason IS NULL").fetchall()]
+    con.register("ip_lookup", ip_hash_table(ip_key, ips))
+    con.register("ua_lookup", user_agent_table(uas))
+
+
+def _quarantine_table(con, arrival: date, facts: dict[str, dict]) -> pa.Table:
+    rows = con.sql(
+        "SELECT s.source_file, s.line_number, s.reason, s.raw, s.ip, l.ip_hash FROM staged s "
+        "LEFT JOIN ip_lookup l USING (ip) WHERE s.reason IS NOT NULL ORDER BY s.file_order, s.line_number"
+    ).fetchall()
+    out = {"arrival_date": [], "source_file": [], "line_number": [], "reason": [], "raw": []}
+    for source_file, line_number, reason, raw, ip, hashed in rows:
+        if ip and hashed:  # a parsed line: only its `ip` value is personal
+            raw = raw.replace(json.dumps(ip)[1:-1], hashed)
+        elif reason.startswith(UNPARSED_REASONS):
+            raw = mask_ip_literals(raw)
+        out["arrival_date"].append(arrival)
+        out["source_file"].append(source_file)
+        out["line_number"].append(line_number)
+        out["reason"].append(reason)
+        out["raw"].append(raw)
+    for name, fact in facts.items():
+        if fact["file_error"]:
+            out["arrival_date"].append(arrival)
+            out["source_file"].append(name)
+            out["line_number"].append(None)
+            out["reason"].append("bad_file: " + fact["file_error"])
+            out["raw"].append(None)
+    return pa.Table.from_pydict(out, schema=schemas.EVENTS_QUARANTINE)
+
+
+ACCEPTED_SQL = """
+CREATE TEMP TABLE accepted AS
+WITH valid AS (
+    SELECT s.*, occurred_at::DATE AS event_date,
+           row_number() OVER (PARTITION BY event_id ORDER BY file_order, line_number) AS delivery
+    FROM staged s WHERE reason IS NULL
+)
+SELECT v.*, (v.delivery > 1 OR o.event_id IS NOT NULL) AS is_duplicate
+FROM valid v LEFT JOIN other_ids o USING (event_id)
+"""
+
+EVENTS_SQL = """
+SELECT
+    a.event_id, a.event_type, a.occurred_at, a.received_at, a.session_id, a.viewer_id, a.user_id,
+    a.video_id, a.position_s, a.from_position_s, a.duration_s, a.playback_rate, a.bitrate_kbps,
+    a.rendition, a.error_code, a.error_message, a.error_fatal, a.user_agent, l.ip_hash, a.country,
+    a.referrer, a.player, a.properties,
+    coalesce(u.device_type, 'unknown') AS device_type, u.browser, u.os, coalesce(u.is_bot, false) AS is_bot,
+    c.video_id IS NULL AS unknown_video,
+    a.event_date, $arrival::DATE AS arrival_date, a.source_file, a.line_number
+FROM accepted a
+LEFT JOIN ip_lookup l ON l.ip = a.ip
+LEFT JOIN ua_lookup u ON u.user_agent IS NOT DISTINCT FROM a.user_agent
+LEFT JOIN video_catalog c ON c.video_id = a.video_id
+WHERE NOT a.is_duplicate
+ORDER BY a.event_date, a.file_order, a.line_number
+"""
+
+AUDIT_SQL = """
+SELECT s.source_file,
+       count(*) AS lines_read,
+       count(*) FILTER (WHERE s.reason IS NULL AND NOT a.is_duplicate) AS accepted,
+       count(*) FILTER (WHERE a.is_duplicate) AS duplicates,
+       count(*) FILTER (WHERE s.reason IS NOT NULL) AS quarantined,
+       count(*) FILTER (WHERE NOT a.is_duplicate AND a.event_date < $arrival::DATE) AS late_events,
+       count(*) FILTER (WHERE NOT a.is_duplicate AND c.video_id IS NULL) AS unknown_video_events
+FROM staged s
+LEFT JOIN accepted a ON a.file_order = s.file_order AND a.line_number = s.line_number
+LEFT JOIN video_catalog c ON c.video_id = a.video_id AND a.reason IS NULL
+GROUP BY s.source_file
+"""
+
+
+def _previous_deliveries(storage: Storage, arrival: date) -> dict[str, list[tuple[date, str, str]]]:
+    """Earlier audited files by base name: (arrival, path, sha256)."""
+    seen: dict[str, list[tuple[date, str, str]]] = {}
+    for table in storage.read_partitions("ingest_audit", storage.partition_days("ingest_audit"),
+                                         ["arrival_date", "source_file", "file_sha256"]):
+        for a, path, sha in zip(*(table.column(i).to_pylist() for i in range(3))):
+            seen.setdefault(path.rsplit("/", 1)[-1], []).append((a, path, sha))
+    return seen
+
+
+def _redelivery_note(name: str, sha: str | None, arrival: date, seen) -> str | None:
+    for prev_arrival, prev_path, prev_sha in seen.get(name.rsplit("/", 1)[-1], []):
+        if prev_path == name and prev_sha and sha and prev_sha != sha:
+            return f"changed: {prev_path} had other content when it was last ingested"
+        if prev_arrival != arrival and prev_path != name:
+            kind = "identical to" if prev_sha == sha else "same name as, other content than"
+            return f"redelivery: {kind} {prev_path}"
+    return None
+
+
+def ingest_arrival(
+    storage: Storage, arrival: date, ip_key: bytes, catalog: pa.Table, work_dir: str | None = None
+) -> ArrivalResult:
+    """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days."""
+    files = landing_files(storage, arrival)
+    tmp = tempfile.mkdtemp(prefix="ingest-", dir=work_dir)
+    try:
+        con = duck.connect(os.path.join(tmp, "ingest.duckdb"))
+        con.execute(f"SET temp_directory = '{tmp}/spill'")
+        con.register("video_catalog", catalog)
+        facts = _stage_lines(con, storage, arrival, files)
+        _earlier_ids(con, storage, arrival)
+        _lookups(con, ip_key)
+        con.execute(ACCEPTED_SQL)
+        params = {"arrival": arrival}
+
+        staged_rel = storage.partition_file(STAGED_TABLE, arrival)
+        local = storage.staging_path(staged_rel)
+        con.execute(
+            f"COPY ({EVENTS_SQL}) TO '{local}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)", params
+        )
+        quarantine = _quarantine_table(con, arrival, facts)
+        per_file = {r[0]: r[1:] for r in con.execute(AUDIT_SQL, params).fetchall()}
+        event_days = con.sql(
+            "SELECT $arrival::DATE AS arrival_date, event_date, count(*) AS events, event_date < $arrival::DATE AS late "
+            "FROM accepted WHERE NOT is_duplicate GROUP BY event_date ORDER BY event_date", params=params
+        ).to_arrow_table().cast(schemas.ARRIVAL_EVENT_DAYS)
+        con.close()
+
+        seen = _previous_deliveries(storage, arrival)
+        audit_rows = []
+        for name, fact in facts.items():
+            lines_read, accepted, duplicates, quarantined, late, unknown = per_file.get(name, (0, 0, 0, 0, 0, 0))
+            audit_rows.append({
+                "arrival_date": arrival, "source_file": name, "file_bytes": fact["file_bytes"],
+                "file_sha256": fact["sha"], "lines_read": lines_read, "blank_lines": fact["lines"] - lines_read,
+                "accepted": accepted, "duplicates": duplicates, "quarantined": quarantined,
+                "late_events": late, "unknown_video_events": unknown, "file_error": fact["file_error"],
+                "redelivery": _redelivery_note(name, fact["sha"], arrival, seen),
+            })
+        audit = pa.Table.from_pylist(audit_rows, schema=schemas.INGEST_AUDIT)
+
+        # Staged events first, the audit last: an audit partition means the arrival is complete.
+        storage.publish(local, staged_rel)
+        storage.write_partition("events_quarantine", arrival, quarantine.drop_columns([]))
+        storage.write_partition("arrival_event_days", arrival, event_days)
+        storage.write_partition("ingest_audit", arrival, audit)
+        totals = [sum(r[k] for r in audit_rows) for k in ("accepted", "duplicates", "quarantined", "lines_read")]
+        return ArrivalResult(arrival, audit, quarantine, event_days, *totals)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

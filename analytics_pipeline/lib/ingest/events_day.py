@@ -1,0 +1,42 @@
+"""The `events` partition of one event day: the union of what every arrival staged for it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.lib.ingest.arrival import STAGED_TABLE
+from analytics_pipeline.lib.storage import Storage
+
+EVENT_COLUMNS = ", ".join(schemas.EVENTS.names)
+
+
+def arrivals_for_day(con, storage: Storage, day: date) -> list[date]:
+    """Arrival days whose ingestion recorded events of `day` (from `arrival_event_days`)."""
+    duck.register_partitions(
+        con, "all_event_days", storage, "arrival_event_days",
+        storage.partition_days("arrival_event_days"), schemas.ARRIVAL_EVENT_DAYS,
+    )
+    rows = con.execute("SELECT DISTINCT date FROM all_event_days WHERE event_date = $d ORDER BY 1", {"d": day}).fetchall()
+    return [r[0] for r in rows]
+
+
+def build_events_day(storage: Storage, day: date) -> dict:
+    """Write `lake/events/date=<day>/` (empty when nothing arrived for it); returns figures."""
+    con = duck.connect()
+    arrivals = arrivals_for_day(con, storage, day)
+    duck.register_partitions(con, "staged", storage, STAGED_TABLE, arrivals, schemas.EVENTS)
+    # Ingestion already dropped duplicates; the ordering here only makes the union deterministic
+    # should two arrivals have been ingested concurrently.
+    query = f"""
+        SELECT {EVENT_COLUMNS} FROM staged WHERE event_date = $d
+        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY arrival_date, source_file, line_number) = 1
+        ORDER BY arrival_date, source_file, line_number
+    """
+    rel = storage.partition_file("events", day)
+    local = storage.staging_path(rel)
+    con.execute(f"COPY ({query}) TO '{local}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)", {"d": day})
+    rows = con.execute(f"SELECT count(*) FROM read_parquet('{local}')").fetchone()[0]
+    con.close()
+    storage.publish(local, rel)
+    return {"rows": rows, "arrivals": [a.isoformat() for a in arrivals]}

@@ -1,0 +1,140 @@
+-- stg_event_lines: every non-blank landing line, parsed and checked against player-events.md.
+-- Input: `line_batch` (source_file, file_order, line_number, raw, bad_utf8, oversized);
+-- parameter $arrival_end = the end (exclusive) of the arrival day, UTC.
+-- Output: the typed contract fields plus `reason` (NULL for an acceptable event; otherwise the
+-- first rule the line breaks, as "<rule>: <detail>").
+WITH lines AS (
+    SELECT *, json_valid(raw) AS is_json
+    FROM line_batch
+    WHERE trim(raw, E' \t\r') <> ''
+),
+extracted AS (
+    SELECT *,
+        CASE WHEN is_json AND json_type(raw) = 'OBJECT' THEN json_extract(raw, [
+            '$.event_id', '$.event_type', '$.occurred_at', '$.received_at', '$.session_id',
+            '$.viewer_id', '$.user_id', '$.video_id', '$.position_s', '$.from_position_s',
+            '$.duration_s', '$.playback_rate', '$.bitrate_kbps', '$.rendition', '$.error_code',
+            '$.error_message', '$.error_fatal', '$.user_agent', '$.ip', '$.country', '$.referrer',
+            '$.player', '$.properties'
+        ]) END AS f,
+        CASE WHEN is_json THEN json_type(raw) END AS root_type
+    FROM lines
+),
+kinds AS (
+    -- json_type per field; a JSON null counts as absent
+    SELECT *, list_transform(f, lambda x: nullif(json_type(x), 'NULL')) AS t
+    FROM extracted
+),
+typed AS (
+    SELECT
+        source_file, file_order, line_number, raw, bad_utf8, oversized, is_json, root_type, t,
+        CASE WHEN t[1] = 'VARCHAR' THEN f[1] ->> '$' END AS event_id,
+        CASE WHEN t[2] = 'VARCHAR' THEN f[2] ->> '$' END AS event_type,
+        CASE WHEN t[3] = 'VARCHAR' THEN f[3] ->> '$' END AS occurred_at_text,
+        CASE WHEN t[4] = 'VARCHAR' THEN f[4] ->> '$' END AS received_at_text,
+        CASE WHEN t[5] = 'VARCHAR' THEN f[5] ->> '$' END AS session_id,
+        CASE WHEN t[6] = 'VARCHAR' THEN f[6] ->> '$' END AS viewer_id,
+        CASE WHEN t[7] = 'VARCHAR' THEN f[7] ->> '$' END AS user_id,
+        CASE WHEN t[8] = 'VARCHAR' THEN f[8] ->> '$' END AS video_id,
+        CASE WHEN t[9] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[9]::DOUBLE END AS position_s,
+        CASE WHEN t[10] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[10]::DOUBLE END AS from_position_s,
+        CASE WHEN t[11] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[11]::DOUBLE END AS duration_s,
+        CASE WHEN t[12] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[12]::DOUBLE END AS playback_rate,
+        CASE WHEN t[13] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[13]::DOUBLE END AS bitrate_value,
+        CASE WHEN t[14] = 'VARCHAR' THEN f[14] ->> '$' END AS rendition,
+        CASE WHEN t[15] = 'VARCHAR' THEN f[15] ->> '$' END AS error_code,
+        CASE WHEN t[16] = 'VARCHAR' THEN f[16] ->> '$' END AS error_message,
+        CASE WHEN t[17] = 'BOOLEAN' THEN f[17]::BOOLEAN END AS error_fatal,
+        CASE WHEN t[18] = 'VARCHAR' THEN f[18] ->> '$' END AS user_agent,
+        CASE WHEN t[19] = 'VARCHAR' THEN f[19] ->> '$' END AS ip,
+        CASE WHEN t[20] = 'VARCHAR' THEN f[20] ->> '$' END AS country,
+        CASE WHEN t[21] = 'VARCHAR' THEN f[21] ->> '$' END AS referrer,
+        CASE WHEN t[22] = 'VARCHAR' THEN f[22] ->> '$' END AS player,
+        CASE WHEN t[23] = 'OBJECT' THEN f[23]::VARCHAR END AS properties
+    FROM kinds
+),
+timed AS (
+    SELECT *,
+        CASE WHEN regexp_full_match(occurred_at_text, '\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})')
+             THEN try_cast(occurred_at_text AS TIMESTAMPTZ) END AS occurred_at,
+        CASE WHEN regexp_full_match(received_at_text, '\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})')
+             THEN try_cast(received_at_text AS TIMESTAMPTZ) END AS received_at,
+        event_type IN ('view_start', 'play', 'playing', 'pause', 'seek', 'heartbeat', 'buffer_start',
+                       'buffer_end', 'quality_change', 'rate_change', 'error', 'ended', 'view_end') AS is_playback,
+        event_type IN ('save', 'share', 'click', 'skip') AS is_engagement
+    FROM typed
+),
+checked AS (
+    SELECT *,
+        CASE
+            WHEN oversized THEN 'oversized_line: longer than 64 KiB'
+            WHEN bad_utf8 THEN 'invalid_utf8: the line is not valid UTF-8'
+            WHEN NOT is_json THEN 'invalid_json: the line is not JSON'
+            WHEN root_type <> 'OBJECT' THEN 'not_an_object: the line is JSON ' || lower(root_type) || ', not an object'
+            -- required fields
+            WHEN t[1] IS NULL THEN 'missing_field: event_id'
+            WHEN t[2] IS NULL THEN 'missing_field: event_type'
+            WHEN t[3] IS NULL THEN 'missing_field: occurred_at'
+            WHEN t[5] IS NULL THEN 'missing_field: session_id'
+            WHEN t[6] IS NULL THEN 'missing_field: viewer_id'
+            WHEN t[8] IS NULL THEN 'missing_field: video_id'
+            -- types of every present field
+            WHEN t[1] <> 'VARCHAR' THEN 'wrong_type: event_id must be a string'
+            WHEN t[2] <> 'VARCHAR' THEN 'wrong_type: event_type must be a string'
+            WHEN t[3] <> 'VARCHAR' THEN 'wrong_type: occurred_at must be a string'
+            WHEN t[4] <> 'VARCHAR' THEN 'wrong_type: received_at must be a string'
+            WHEN t[5] <> 'VARCHAR' THEN 'wrong_type: session_id must be a string'
+            WHEN t[6] <> 'VARCHAR' THEN 'wrong_type: viewer_id must be a string'
+            WHEN t[7] <> 'VARCHAR' THEN 'wrong_type: user_id must be a string'
+            WHEN t[8] <> 'VARCHAR' THEN 'wrong_type: video_id must be a string'
+            WHEN t[9] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: position_s must be a number'
+            WHEN t[10] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: from_position_s must be a number'
+            WHEN t[11] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: duration_s must be a number'
+            WHEN t[12] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: playback_rate must be a number'
+            WHEN t[13] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') OR bitrate_value <> floor(bitrate_value)
+                THEN 'wrong_type: bitrate_kbps must be an integer'
+            WHEN t[14] <> 'VARCHAR' THEN 'wrong_type: rendition must be a string'
+            WHEN t[15] <> 'VARCHAR' THEN 'wrong_type: error_code must be a string'
+            WHEN t[16] <> 'VARCHAR' THEN 'wrong_type: error_message must be a string'
+            WHEN t[17] <> 'BOOLEAN' THEN 'wrong_type: error_fatal must be a boolean'
+            WHEN t[18] <> 'VARCHAR' THEN 'wrong_type: user_agent must be a string'
+            WHEN t[19] <> 'VARCHAR' THEN 'wrong_type: ip must be a string'
+            WHEN t[20] <> 'VARCHAR' THEN 'wrong_type: country must be a string'
+            WHEN t[21] <> 'VARCHAR' THEN 'wrong_type: referrer must be a string'
+            WHEN t[22] <> 'VARCHAR' THEN 'wrong_type: player must be a string'
+            WHEN t[23] <> 'OBJECT' THEN 'wrong_type: properties must be an object'
+            -- values
+            WHEN length(event_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: event_id must be 1..128 characters'
+            WHEN length(session_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: session_id must be 1..128 characters'
+            WHEN length(viewer_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: viewer_id must be 1..128 characters'
+            WHEN length(video_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: video_id must be 1..128 characters'
+            WHEN NOT (is_playback OR is_engagement) THEN 'unknown_event_type: ' || left(event_type, 64)
+            WHEN occurred_at IS NULL THEN 'bad_timestamp: occurred_at is not an RFC 3339 timestamp'
+            WHEN t[4] IS NOT NULL AND received_at IS NULL THEN 'bad_timestamp: received_at is not an RFC 3339 timestamp'
+            WHEN is_playback AND position_s IS NULL THEN 'missing_field: position_s'
+            WHEN event_type = 'seek' AND from_position_s IS NULL THEN 'missing_field: from_position_s'
+            WHEN event_type = 'quality_change' AND bitrate_value IS NULL THEN 'missing_field: bitrate_kbps'
+            WHEN event_type = 'quality_change' AND rendition IS NULL THEN 'missing_field: rendition'
+            WHEN event_type = 'error' AND error_code IS NULL THEN 'missing_field: error_code'
+            WHEN isnan(position_s) OR position_s < 0 OR position_s > 86400
+                THEN 'invalid_position: position_s ' || position_s::VARCHAR || ' is negative, NaN or above 24 h'
+            WHEN isnan(from_position_s) OR from_position_s < 0 OR from_position_s > 86400
+                THEN 'invalid_position: from_position_s ' || from_position_s::VARCHAR || ' is negative, NaN or above 24 h'
+            WHEN isnan(duration_s) OR duration_s <= 0 OR isinf(duration_s) THEN 'invalid_value: duration_s must be > 0'
+            WHEN isnan(playback_rate) OR playback_rate <= 0 OR isinf(playback_rate) THEN 'invalid_value: playback_rate must be > 0'
+            WHEN bitrate_value <= 0 THEN 'invalid_value: bitrate_kbps must be > 0'
+            WHEN received_at IS NOT NULL AND occurred_at > received_at + INTERVAL 10 MINUTE
+                THEN 'future_event: occurred_at is more than 10 minutes after received_at'
+            WHEN received_at IS NULL AND occurred_at > $arrival_end::TIMESTAMPTZ + INTERVAL 10 MINUTE
+                THEN 'future_event: occurred_at is more than 10 minutes after the arrival day'
+        END AS reason
+    FROM timed
+)
+SELECT
+    source_file, file_order, line_number, reason,
+    CASE WHEN reason IS NOT NULL THEN raw END AS raw,
+    event_id, event_type, occurred_at, received_at, session_id, viewer_id, user_id, video_id,
+    position_s, from_position_s, duration_s, playback_rate, bitrate_value::BIGINT AS bitrate_kbps,
+    rendition, error_code, error_message, error_fatal, user_agent, ip, country, referrer, player,
+    properties
+FROM checked
