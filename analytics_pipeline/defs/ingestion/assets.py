@@ -1,0 +1,141 @@
+"""Landing files to the event lake: catalog, per-arrival ingestion, per-day events."""
+
+
+from datetime import date
+
+import dagster as dg
+import pyarrow as pa
+
+from analytics_pipeline.defs.metadata import preview, table_metadata
+from analytics_pipeline.defs.partitions import daily_partitions, single_run
+from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline.lib import schemas
+from analytics_pipeline.lib.catalog import load_catalog
+from analytics_pipeline.lib.ingest.arrival import ingest_arrival
+from analytics_pipeline.lib.ingest.events_day import build_events_day
+from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
+
+# Late events: day D's events can arrive on D-1 (clock skew) .. D+3 (typical late flush); later
+# arrivals are still read (the lake records which arrivals touched D), this is lineage only.
+arrivals_of_event_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=3, allow_nonexistent_upstream_partitions=True)
+
+
+@dg.asset(group_name="ingestion", kinds={"parquet"})
+def video_catalog(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    """The platform's videos with course, creator and provider ids (landing/catalog/*.csv)."""
+    storage = lake.get_storage()
+    table, problems = load_catalog(storage)
+    for p in problems:
+        context.log.warning(p)
+    storage.write_snapshot("video_catalog", table)
+    meta = table_metadata(table, ["snapshot"], ["video_id", "title", "duration_s", "course_id", "creator_id"])
+    meta["problems"] = dg.MetadataValue.int(len(problems))
+    return dg.MaterializeResult(metadata=meta)
+
+
+def read_catalog(storage) -> pa.Table:
+    rel = storage.snapshot_path("video_catalog")
+    return storage.read_parquet(rel) if storage.exists(rel) else schemas.VIDEO_CATALOG.empty_table()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec("event_arrivals", description="Accepted, deduplicated events as staged by the arrival day that brought them.", deps=["video_catalog"], kinds={"parquet"}),
+        dg.AssetSpec("events_quarantine", description="Rejected landing lines and files of an arrival day, each with its reason.", kinds={"parquet"}),
+        dg.AssetSpec("ingest_audit", description="One row per landing file: lines read, accepted, duplicates, quarantined.", kinds={"parquet"}),
+        dg.AssetSpec("arrival_event_days", description="Which event days each arrival day brought events for (drives late-data rebuilds).", kinds={"parquet"}),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec("lines_accounted_for", asset="ingest_audit", description="Per file: lines read = accepted + duplicates + quarantined."),
+        dg.AssetCheckSpec("no_clear_ip", asset="events_quarantine", description="No quarantined line keeps a clear IP address."),
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    group_name="ingestion",
+    can_subset=False,
+)
+def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
+    """Parse, validate, deduplicate and hash the landing files of each arrival day."""
+    settings = lake.get_settings()
+    storage = lake.get_storage()
+    catalog = read_catalog(storage)
+    audits, quarantines, days = [], [], []
+    for key in context.partition_keys:
+        arrival = date.fromisoformat(key)
+        result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog)
+        context.log.info(
+            f"arrival {key}: {result.lines_read} lines, {result.accepted} accepted, {result.duplicates} duplicates, "
+            f"{result.quarantined} quarantined; event days {[d.isoformat() for d in result.touched_days]}"
+        )
+        for row in result.audit.to_pylist():
+            if row["redelivery"]:
+                context.log.warning(f"{row['source_file']}: {row['redelivery']}")
+            if row["file_error"]:
+                context.log.warning(f"{row['source_file']}: {row['file_error']}")
+        audits.append(result.audit)
+        quarantines.append(result.quarantine)
+        days.append(result.event_days)
+    audit = pa.concat_tables(audits) if audits else schemas.INGEST_AUDIT.empty_table()
+    quarantine = pa.concat_tables(quarantines) if quarantines else schemas.EVENTS_QUARANTINE.empty_table()
+    event_days = pa.concat_tables(days) if days else schemas.ARRIVAL_EVENT_DAYS.empty_table()
+    totals = {c: sum(audit.column(c).to_pylist()) for c in ("lines_read", "accepted", "duplicates", "quarantined", "late_events")}
+    touched = sorted({d.isoformat() for d in event_days.column("event_date").to_pylist()})
+    keys = list(context.partition_keys)
+    yield dg.MaterializeResult(asset_key="event_arrivals", metadata={
+        "dagster/row_count": dg.MetadataValue.int(totals["accepted"]),
+        "touched_event_days": dg.MetadataValue.json(touched),
+        "late_events": dg.MetadataValue.int(totals["late_events"]),
+    })
+    yield dg.MaterializeResult(asset_key="events_quarantine", metadata=table_metadata(quarantine, keys, ["source_file", "line_number", "reason"]))
+    unaccounted = unaccounted_files(audit)
+    yield dg.AssetCheckResult(
+        asset_key="ingest_audit", check_name="lines_accounted_for", passed=not unaccounted,
+        metadata={"unaccounted_files": dg.MetadataValue.json(unaccounted)},
+    )
+    clear = clear_ips_in_quarantine(quarantine)
+    yield dg.AssetCheckResult(
+        asset_key="events_quarantine", check_name="no_clear_ip", passed=clear == 0,
+        metadata={"rows_with_clear_ip": dg.MetadataValue.int(clear)},
+    )
+    yield dg.MaterializeResult(asset_key="ingest_audit", metadata={
+        **table_metadata(audit, keys, ["source_file", "lines_read", "accepted", "duplicates", "quarantined", "late_events"]),
+        **{k: dg.MetadataValue.int(v) for k, v in totals.items()},
+    })
+    yield dg.MaterializeResult(asset_key="arrival_event_days", metadata={
+        **table_metadata(event_days, keys),
+        "touched_event_days": dg.MetadataValue.json(touched),
+    })
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    group_name="ingestion",
+    kinds={"parquet"},
+    deps=[dg.AssetDep("event_arrivals", partition_mapping=arrivals_of_event_day)],
+    check_specs=[
+        dg.AssetCheckSpec("unique_event_id", asset="events", description="No event_id appears twice in the built days."),
+        dg.AssetCheckSpec("no_clear_ip", asset="events", description="Events carry only keyed IP hashes."),
+    ],
+)
+def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    """Accepted, deduplicated player events by the UTC day they happened (IPs as keyed hashes)."""
+    storage = lake.get_storage()
+    total, per_day = 0, {}
+    for key in context.partition_keys:
+        figures = build_events_day(storage, date.fromisoformat(key))
+        per_day[key] = figures["rows"]
+        total += figures["rows"]
+        context.log.info(f"events {key}: {figures['rows']} rows from arrivals {figures['arrivals']}")
+    days = [date.fromisoformat(k) for k in context.partition_keys]
+    duplicates = duplicate_event_ids(storage, days)
+    clear = clear_ips_in_events(storage, days)
+    sample = storage.read_parquet(storage.partition_file("events", days[-1])).slice(0, 5)
+    return dg.MaterializeResult(check_results=[
+        dg.AssetCheckResult(check_name="unique_event_id", passed=duplicates == 0, metadata={"duplicates": duplicates}),
+        dg.AssetCheckResult(check_name="no_clear_ip", passed=clear == 0, metadata={"rows_with_clear_ip": clear}),
+    ], metadata={
+        "dagster/row_count": dg.MetadataValue.int(total),
+        "rows_per_day": dg.MetadataValue.json(per_day),
+        "preview": preview(sample, columns=["event_id", "event_type", "occurred_at", "session_id", "video_id", "device_type", "is_bot"]),
+    })

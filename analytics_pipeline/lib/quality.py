@@ -1,0 +1,57 @@
+"""Invariants the asset checks enforce, as pure queries over lake partitions."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pyarrow as pa
+
+from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.lib.privacy import IPV4, IPV6
+from analytics_pipeline.lib.storage import Storage
+
+CLEAR_IP_FIELD = re.compile(r'"ip"\s*:\s*"(?:' + IPV4 + "|" + IPV6 + ')"')
+
+
+def unaccounted_files(audit: pa.Table) -> list[str]:
+    """Files whose lines_read differs from accepted + duplicates + quarantined."""
+    rows = audit.select(["source_file", "lines_read", "accepted", "duplicates", "quarantined"]).to_pylist()
+    return [r["source_file"] for r in rows if r["lines_read"] != r["accepted"] + r["duplicates"] + r["quarantined"]]
+
+
+def clear_ips_in_quarantine(quarantine: pa.Table) -> int:
+    """Quarantine rows whose raw text still holds an `ip` field with a clear address."""
+    return sum(1 for raw in quarantine.column("raw").to_pylist() if raw and CLEAR_IP_FIELD.search(raw))
+
+
+def clear_ips_in_events(storage: Storage, days: list[date]) -> int:
+    """Event rows of these days whose `ip_hash` is not a hash (or that still carry an `ip`)."""
+    con = duck.connect()
+    duck.register_partitions(con, "ev", storage, "events", days, schemas.EVENTS)
+    cols = {r[0] for r in con.sql("DESCRIBE ev").fetchall()}
+    if "ip" in cols:
+        return con.execute("SELECT count(*) FROM ev WHERE ip IS NOT NULL").fetchone()[0]
+    return con.execute("SELECT count(*) FROM ev WHERE ip_hash IS NOT NULL AND NOT regexp_full_match(ip_hash, '[0-9a-f]{32}')").fetchone()[0]
+
+
+def duplicate_event_ids(storage: Storage, days: list[date]) -> int:
+    con = duck.connect()
+    duck.register_partitions(con, "ev", storage, "events", days, schemas.EVENTS)
+    return con.execute("SELECT count(*) - count(DISTINCT event_id) FROM ev").fetchone()[0]
+
+
+def duplicate_view_ids(storage: Storage, days: list[date], empty_schema: pa.Schema) -> int:
+    """Views that appear more than once in these days (a view belongs to exactly one day)."""
+    con = duck.connect()
+    duck.register_partitions(con, "s", storage, "playback_sessions", days, empty_schema)
+    return con.execute("SELECT count(*) - count(DISTINCT view_id) FROM s").fetchone()[0]
+
+
+def ranges_faster_than_wall_time(storage: Storage, days: list[date], empty_schema: pa.Schema) -> int:
+    """Played ranges longer than their wall time times the rate (+2 s tolerance of the rule)."""
+    con = duck.connect()
+    duck.register_partitions(con, "r", storage, "played_ranges", days, empty_schema)
+    return con.execute(
+        "SELECT count(*) FROM r WHERE played_s > epoch(to_at - from_at) * rate + 2 + 1e-9"
+    ).fetchone()[0]

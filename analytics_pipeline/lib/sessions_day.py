@@ -1,0 +1,27 @@
+"""One day of `playback_sessions` and `played_ranges` from the lake (events of D-1..D+1)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.lib.sessionize import build_playback_sessions
+from analytics_pipeline.lib.storage import Storage
+
+
+def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> dict:
+    """Write the day's views and played ranges; returns row counts.
+
+    A view belongs to the day of its first event, so D-1 tells which sessions were already
+    running at midnight and D+1 completes views that run past midnight.
+    """
+    con = duck.connect()
+    duck.register_partitions(
+        con, "events", storage, "events", [day - timedelta(days=1), day, day + timedelta(days=1)], schemas.EVENTS
+    )
+    duck.register_snapshot(con, "video_catalog", storage, "video_catalog", schemas.VIDEO_CATALOG)
+    sessions, ranges = build_playback_sessions(con, day, gap_minutes)
+    con.close()
+    storage.write_partition("playback_sessions", day, sessions)
+    storage.write_partition("played_ranges", day, ranges)
+    return {"views": sessions.num_rows, "ranges": ranges.num_rows, "sessions": sessions}
