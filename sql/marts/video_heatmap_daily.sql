@@ -1,0 +1,78 @@
+-- video x day D x 10 s segment (metrics.md, Heatmap), for every video with a view on D.
+-- Segments 0 .. ceil(duration_s / 10) - 1 are all present, zeros included; duration_s is the
+-- catalog's, else the largest its views reported, else the furthest playhead seen.
+-- views / unique_viewers: views with a played range overlapping the segment (positive length);
+-- watch_time_s: played seconds inside the segment; drop_offs: views not completed whose
+-- last_position_s falls in the segment (a position at or past the end goes to the last one);
+-- retention_pct = views / views of the video that day * 100.
+WITH day_views AS (
+    SELECT view_id, viewer_id, video_id, duration_s, max_position_s, last_position_s,
+           coalesce(completed, false) AS completed
+    FROM playback_sessions
+    WHERE date = getvariable('mart_day')
+      AND coalesce(counts_as_view, false) AND NOT coalesce(is_bot, false)
+),
+videos AS (
+    SELECT
+        v.video_id,
+        count(*) AS video_views,
+        coalesce(any_value(c.duration_s) FILTER (WHERE c.duration_s > 0),
+                 max(v.duration_s) FILTER (WHERE v.duration_s > 0),
+                 max(v.max_position_s)) AS duration_s
+    FROM day_views AS v
+    LEFT JOIN video_catalog AS c ON c.video_id = v.video_id
+    GROUP BY v.video_id
+),
+segments AS (
+    SELECT video_id, video_views,
+           CAST(ceil(duration_s / 10) AS BIGINT) AS segment_count,
+           unnest(range(0, CAST(ceil(duration_s / 10) AS BIGINT))) AS segment_index
+    FROM videos
+    WHERE duration_s > 0
+),
+range_segments AS (
+    SELECT r.view_id, v.viewer_id, v.video_id, r.range_start_s, r.range_end_s,
+           unnest(range(CAST(floor(r.range_start_s / 10) AS BIGINT),
+                        CAST(ceil(r.range_end_s / 10) AS BIGINT))) AS segment_index
+    FROM played_ranges AS r
+    JOIN day_views AS v ON v.view_id = r.view_id
+    WHERE r.date = getvariable('mart_day') AND r.range_end_s > r.range_start_s
+),
+pieces AS (
+    SELECT view_id, viewer_id, video_id, segment_index,
+           least(range_end_s, (segment_index + 1) * 10.0)
+             - greatest(range_start_s, segment_index * 10.0) AS played_in_segment_s
+    FROM range_segments
+),
+played AS (
+    SELECT video_id, segment_index,
+           count(DISTINCT view_id) AS views,
+           count(DISTINCT viewer_id) AS unique_viewers,
+           CAST(sum(played_in_segment_s) AS DOUBLE) AS watch_time_s
+    FROM pieces
+    WHERE played_in_segment_s > 0
+    GROUP BY video_id, segment_index
+),
+drops AS (
+    SELECT v.video_id,
+           least(CAST(floor(v.last_position_s / 10) AS BIGINT), s.segment_count - 1) AS segment_index,
+           count(*) AS drop_offs
+    FROM day_views AS v
+    JOIN (SELECT DISTINCT video_id, segment_count FROM segments) AS s ON s.video_id = v.video_id
+    WHERE NOT v.completed AND v.last_position_s IS NOT NULL
+    GROUP BY ALL
+)
+SELECT
+    s.video_id,
+    s.segment_index,
+    s.segment_index * 10.0 AS segment_start_s,
+    (s.segment_index + 1) * 10.0 AS segment_end_s,
+    coalesce(p.views, 0) AS views,
+    coalesce(p.unique_viewers, 0) AS unique_viewers,
+    coalesce(p.watch_time_s, 0.0) AS watch_time_s,
+    coalesce(d.drop_offs, 0) AS drop_offs,
+    ratio_or_null(coalesce(p.views, 0) * 100, s.video_views) AS retention_pct
+FROM segments AS s
+LEFT JOIN played AS p ON p.video_id = s.video_id AND p.segment_index = s.segment_index
+LEFT JOIN drops AS d ON d.video_id = s.video_id AND d.segment_index = s.segment_index
+ORDER BY s.video_id, s.segment_index

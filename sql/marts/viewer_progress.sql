@@ -1,0 +1,104 @@
+-- viewer x video, as of day D (resume / "continue watching"): the previous snapshot
+-- (`prev_viewer_progress`) with the counting, non-bot views of the days after its as_of_date up
+-- to D applied (normally just D). The snapshot keeps the union of played ranges
+-- (`watched_ranges`, merged intervals: bounded by the video's length, not by history), so
+-- content_watched_s is each second of the video at most once across all views and days.
+-- Applying days one by one or all at once from an empty snapshot gives the same rows.
+-- progress_ratio = min(1, content_watched_s / duration_s) (catalog duration, else the largest
+-- the views reported); completed = a completed view or progress_ratio >= 0.9;
+-- last_position_s = the playhead at the end of the latest view (by last event).
+WITH applied_from AS (
+    SELECT coalesce(max(as_of_date), DATE '0001-01-01') AS after_day FROM prev_viewer_progress
+),
+new_views AS (
+    SELECT s.view_id, s.viewer_id, s.user_id, s.video_id, s.started_at, s.ended_at,
+           s.duration_s, s.last_position_s, coalesce(s.watch_time_s, 0) AS watch_time_s,
+           coalesce(s.completed, false) AS completed
+    FROM playback_sessions AS s, applied_from AS a
+    WHERE s.date > a.after_day AND s.date <= getvariable('mart_day')
+      AND coalesce(s.counts_as_view, false) AND NOT coalesce(s.is_bot, false)
+),
+new_pairs AS (
+    SELECT
+        viewer_id, video_id,
+        max(user_id) AS user_id,
+        count(*) AS views,
+        sum(watch_time_s) AS watch_time_s,
+        min(started_at) AS first_watched_at,
+        max(ended_at) AS last_watched_at,
+        arg_max(last_position_s, (ended_at, view_id)) FILTER (WHERE last_position_s IS NOT NULL) AS last_position_s,
+        max(duration_s) AS duration_s,
+        bool_or(completed) AS any_completed
+    FROM new_views
+    GROUP BY viewer_id, video_id
+),
+all_ranges AS (
+    SELECT v.viewer_id, v.video_id, r.range_start_s AS start_s, r.range_end_s AS end_s
+    FROM played_ranges AS r
+    JOIN new_views AS v ON v.view_id = r.view_id
+    WHERE r.range_end_s > r.range_start_s
+    UNION ALL
+    SELECT viewer_id, video_id, w.start_s, w.end_s
+    FROM (SELECT viewer_id, video_id, unnest(watched_ranges) AS w FROM prev_viewer_progress)
+),
+island_starts AS (
+    SELECT *,
+           CASE WHEN start_s <= max(end_s) OVER (
+                    PARTITION BY viewer_id, video_id ORDER BY start_s, end_s
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                THEN 0 ELSE 1 END AS starts_island
+    FROM all_ranges
+),
+islands AS (
+    SELECT *,
+           sum(starts_island) OVER (
+               PARTITION BY viewer_id, video_id ORDER BY start_s, end_s ROWS UNBOUNDED PRECEDING
+           ) AS island
+    FROM island_starts
+),
+merged AS (
+    SELECT viewer_id, video_id, min(start_s) AS start_s, max(end_s) AS end_s
+    FROM islands
+    GROUP BY viewer_id, video_id, island
+),
+watched AS (
+    SELECT viewer_id, video_id,
+           list({'start_s': CAST(start_s AS DOUBLE), 'end_s': CAST(end_s AS DOUBLE)} ORDER BY start_s) AS watched_ranges,
+           CAST(sum(end_s - start_s) AS DOUBLE) AS content_watched_s
+    FROM merged
+    GROUP BY viewer_id, video_id
+),
+combined AS (
+    SELECT
+        coalesce(n.viewer_id, p.viewer_id) AS viewer_id,
+        coalesce(n.video_id, p.video_id) AS video_id,
+        coalesce(n.user_id, p.user_id) AS user_id,
+        CASE WHEN n.last_watched_at IS NOT NULL
+                  AND (p.last_watched_at IS NULL OR n.last_watched_at >= p.last_watched_at)
+             THEN coalesce(n.last_position_s, p.last_position_s)
+             ELSE p.last_position_s END AS last_position_s,
+        coalesce(c.duration_s, greatest(n.duration_s, p.duration_s)) AS duration_s,
+        coalesce(p.completed, false) OR coalesce(n.any_completed, false) AS any_completed,
+        least(n.first_watched_at, p.first_watched_at) AS first_watched_at,
+        greatest(n.last_watched_at, p.last_watched_at) AS last_watched_at,
+        coalesce(p.views, 0) + coalesce(n.views, 0) AS views,
+        coalesce(p.watch_time_s, 0) + coalesce(n.watch_time_s, 0) AS watch_time_s
+    FROM new_pairs AS n
+    FULL JOIN prev_viewer_progress AS p ON p.viewer_id = n.viewer_id AND p.video_id = n.video_id
+    LEFT JOIN video_catalog AS c
+        ON c.video_id = coalesce(n.video_id, p.video_id) AND c.duration_s > 0
+)
+SELECT
+    b.viewer_id, b.video_id, b.user_id, b.last_position_s,
+    coalesce(w.content_watched_s, 0.0) AS content_watched_s,
+    b.duration_s,
+    CASE WHEN b.duration_s > 0 THEN least(1.0, coalesce(w.content_watched_s, 0.0) / b.duration_s) END AS progress_ratio,
+    b.any_completed
+        OR coalesce(w.content_watched_s / b.duration_s >= 0.9, false) AS completed,
+    b.first_watched_at, b.last_watched_at, b.views,
+    CAST(b.watch_time_s AS DOUBLE) AS watch_time_s,
+    coalesce(w.watched_ranges, []) AS watched_ranges,
+    getvariable('mart_day') AS as_of_date
+FROM combined AS b
+LEFT JOIN watched AS w ON w.viewer_id = b.viewer_id AND w.video_id = b.video_id
+ORDER BY b.viewer_id, b.video_id
