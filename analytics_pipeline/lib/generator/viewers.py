@@ -1,0 +1,94 @@
+"""The audience: people with one or more devices (a device = one `viewer_id`), and a few crawlers.
+
+The pool depends only on the seed and its size, so every day (and every worker process) draws
+from the same people: viewers return across days, and signed-in people across devices.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+
+from .agents import CRAWLER_AGENTS, COUNTRIES, DEVICE_AGENTS, DEVICE_WEIGHTS, client_ip, weighted
+
+
+@dataclass(frozen=True)
+class Device:
+    viewer_id: str
+    user_id: str | None
+    device_type: str          # desktop | mobile | tablet | bot
+    user_agent: str
+    ip: str
+    country: str | None
+    clock_skew_ms: int        # player clock minus true time
+    bandwidth: float          # 0..1, drives startup delay, rebuffering and renditions
+    is_bot: bool
+    json_tail: str            # the per-device JSON members, pre-encoded once
+
+    @property
+    def mobile_network(self) -> bool:
+        return self.device_type in ("mobile", "tablet")
+
+
+def _tail(viewer_id: str, user_id: str | None, user_agent: str, ip: str, country: str | None) -> str:
+    members = {"viewer_id": viewer_id}
+    if user_id:
+        members["user_id"] = user_id
+    members["user_agent"] = user_agent
+    members["ip"] = ip
+    if country:
+        members["country"] = country
+    return json.dumps(members, ensure_ascii=False, separators=(",", ":"))[1:-1]
+
+
+def _device(rng: random.Random, user_id: str | None, country: str | None, kind: str | None = None) -> Device:
+    kind = kind or weighted(rng, DEVICE_WEIGHTS)
+    viewer_id = f"{rng.getrandbits(64):016x}"
+    agent = weighted(rng, DEVICE_AGENTS[kind])
+    ip = client_ip(rng, ipv6_share=0.25 if kind == "mobile" else 0.12)
+    skew = 0 if rng.random() < 0.9 else max(-300_000, min(300_000, int(rng.gauss(0, 40_000))))  # a few clocks are off by seconds
+    bandwidth = rng.betavariate(4, 2) if kind == "desktop" else rng.betavariate(2.5, 2)
+    return Device(viewer_id, user_id, kind, agent, ip, country, skew, bandwidth, False,
+                  _tail(viewer_id, user_id, agent, ip, country))
+
+
+def _crawler(rng: random.Random, number: int) -> Device:
+    agent, ip_pattern = CRAWLER_AGENTS[number % len(CRAWLER_AGENTS)]
+    viewer_id = f"{rng.getrandbits(64):016x}"
+    ip = ip_pattern.format(rng.randint(0, 255), rng.randint(1, 254))
+    return Device(viewer_id, None, "bot", agent, ip, "US", 0, 1.0, True, _tail(viewer_id, None, agent, ip, "US"))
+
+
+@dataclass(frozen=True)
+class Audience:
+    people: list[list[Device]]   # each person's devices; index 0 is their main device
+    crawlers: list[Device]
+
+    def pick(self, rng: random.Random) -> Device:
+        """A device for a new visit. Low indexes are heavy users, so the same people come back."""
+        person = self.people[int(len(self.people) * rng.random() ** 2.2)]
+        if len(person) == 1 or rng.random() < 0.6:
+            return person[0]
+        return rng.choice(person[1:])
+
+
+    def pick_crawler(self, rng: random.Random) -> Device:
+        """Googlebot and bingbot (first in the list) crawl the most."""
+        return self.crawlers[int(len(self.crawlers) * rng.random() ** 2)]
+
+
+def build_audience(seed: int, people: int) -> Audience:
+    rng = random.Random(f"audience:{seed}")
+    crowd = []
+    for _ in range(max(1, people)):
+        country = weighted(rng, COUNTRIES) if rng.random() < 0.97 else None
+        signed_in = rng.random() < 0.4
+        user_id = f"u_{rng.getrandbits(40):010x}" if signed_in else None
+        devices = [_device(rng, user_id, country)]
+        if signed_in:  # account holders also watch on their other devices
+            for _ in range(rng.choices((0, 1, 2), (50, 35, 15))[0]):
+                devices.append(_device(rng, user_id, country))
+        crowd.append(devices)
+    crawlers = [_crawler(rng, n) for n in range(max(len(CRAWLER_AGENTS), people // 400))]
+    return Audience(crowd, crawlers)
