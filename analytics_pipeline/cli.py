@@ -83,7 +83,7 @@ def cmd_materialize(args, settings: Settings) -> int:
 def _graph_extras() -> dict:
     from analytics_pipeline import definitions
 
-    return {"mart_keys": getattr(definitions, "MART_KEYS", None), "extra_keys": getattr(definitions, "EXTRA_PHASES", None)}
+    return {"mart_keys": definitions.MART_KEYS, "extra_phases": definitions.EXTRA_PHASES}
 
 
 def cmd_generate(args, settings: Settings) -> int:

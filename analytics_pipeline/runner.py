@@ -75,9 +75,10 @@ def touched_event_days(storage: Storage, arrivals: list[date]) -> list[date]:
 class Runner:
     def __init__(self, settings: Settings, defs: dg.Definitions | None = None, progress: Callable[[str], None] | None = None):
         if defs is None:
-            from analytics_pipeline.definitions import defs as loaded
+            from analytics_pipeline.defs.resources import LakeResource
+            from analytics_pipeline.definitions import build_defs
 
-            defs = loaded
+            defs = build_defs(LakeResource(data_root=settings.data_root, warehouse_path=settings.warehouse_path))
         self.settings = settings
         self.defs = defs
         self.job = defs.resolve_implicit_global_asset_job_def()
@@ -102,16 +103,21 @@ class Runner:
             raise RunFailed(_failure_line(result, keys, span))
         return result
 
-    def run_phase(self, name: str, keys: list[str], days: list[date] | None) -> float:
+    def run_phase(self, name: str, keys: list[str], days: list[date] | None, per_day: bool = False) -> float:
+        """Run `keys` over `days`: one run per contiguous span (or per day), or once if unpartitioned."""
         started = time.monotonic()
-        spans = contiguous(days) if days is not None else [None]
+        if days is None:
+            spans = [None]
+        else:
+            spans = [(d, d) for d in sorted(set(days))] if per_day else contiguous(days)
         for i, span in enumerate(spans, 1):
             label = f"{span[0]}..{span[1]}" if span and span[0] != span[1] else (str(span[0]) if span else "")
             self.progress(f"{name} {label} ({i}/{len(spans)})")
             self._run(keys, span)
         return time.monotonic() - started
 
-    def materialize(self, start: date, end: date, mart_keys: list[str] | None = None, extra_keys: list[str] | None = None) -> dict:
+    def materialize(self, start: date, end: date, mart_keys: list[str] | None = None,
+                    extra_phases: list[tuple[str, list[str]]] | None = None) -> dict:
         """Build every asset for [start, end] plus the earlier days its arrivals brought late events for."""
         days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         timings = {"catalog": self.run_phase("catalog", ["video_catalog"], None)}
@@ -124,11 +130,21 @@ class Runner:
         timings["events"] = self.run_phase("events", ["events"], event_days)
         timings["sessions"] = self.run_phase("sessions", ["playback_sessions", "played_ranges"], view_days)
         if mart_keys:
-            timings["marts"] = self.run_phase("marts", mart_keys, view_days)
-        for name, keys in (extra_keys or []):
-            timings[name] = self.run_phase(name, keys, view_days)
+            timings["marts"] = self.run_phase("marts", mart_keys, self.chained_days(view_days))
+        for name, keys in (extra_phases or []):
+            timings[name] = self.run_phase(name, keys, days, per_day=True)
         timings["warehouse"] = self.run_phase("warehouse", ["warehouse"], None)
         return {"days": days, "late_days": sorted(set(touched) - set(days)), "view_days": view_days, "timings": timings}
+
+
+    def chained_days(self, days: list[date]) -> list[date]:
+        """Counters and progress of D carry D-1's: rebuilding D means rebuilding every built day after it."""
+        if not days:
+            return days
+        built = self.storage.partition_days("video_counters")
+        last = max([max(days)] + [d for d in built if d > max(days)])
+        first = min(days)
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def _failure_line(result: dg.ExecuteInProcessResult, keys: list[str], span) -> str:

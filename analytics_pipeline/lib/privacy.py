@@ -25,7 +25,8 @@ IPV6 = (
     r")(?![0-9A-Za-z:])"
 )
 IP_MASK = "[ip-masked]"
-IP_LITERAL = re.compile(f"{IPV4}|{IPV6}")
+# `Chrome/120.0.0.0` is a version, not an address: skip dotted quads right after `word/`.
+IP_LITERAL = re.compile(rf"(?<!\w/)(?:{IPV4})|{IPV6}")
 
 
 def ip_hash(key: bytes, ip: str) -> str:
@@ -40,3 +41,9 @@ def ip_hash_table(key: bytes, ips: list[str]) -> pa.Table:
 
 def mask_ip_literals(text: str) -> str:
     return IP_LITERAL.sub(IP_MASK, text)
+
+
+def truncate_utf8(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, never cutting a character in two."""
+    data = text.encode()
+    return text if len(data) <= limit else data[:limit].decode("utf-8", errors="ignore")

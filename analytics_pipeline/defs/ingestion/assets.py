@@ -13,6 +13,7 @@ from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.catalog import load_catalog
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival
 from analytics_pipeline.lib.ingest.events_day import build_events_day
+from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
 from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
 
 # Late events: day D's events can arrive on D-1 (clock skew) .. D+3 (typical late flush); later
@@ -27,10 +28,24 @@ def video_catalog(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
     table, problems = load_catalog(storage)
     for p in problems:
         context.log.warning(p)
+    bunny = bunny_videos(context, lake)
+    if bunny:
+        table = enrich_catalog(table, bunny)
     storage.write_snapshot("video_catalog", table)
     meta = table_metadata(table, ["snapshot"], ["video_id", "title", "duration_s", "course_id", "creator_id"])
     meta["problems"] = dg.MetadataValue.int(len(problems))
     return dg.MaterializeResult(metadata=meta)
+
+
+def bunny_videos(context, lake: LakeResource) -> list[dict] | None:
+    """Bunny's video list when Bunny is configured (else the last stored one); never fails the catalog."""
+    storage = lake.get_storage()
+    try:
+        videos = fetch_bunny_videos(lake.get_settings().extra, logger=context.log)
+    except Exception as exc:  # the provider's errors are built without secrets
+        context.log.warning(f"Bunny video list unavailable, using the last stored one: {exc}")
+        videos = None
+    return videos if videos is not None else stored_bunny_videos(storage)
 
 
 def read_catalog(storage) -> pa.Table:

@@ -20,7 +20,8 @@ import pyarrow as pa
 
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.ingest.lines import FileScan, read_line_batches
-from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals
+from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES
+from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals, truncate_utf8
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.useragents import user_agent_table
 
@@ -149,7 +150,7 @@ def _quarantine_table(con, arrival: date, facts: dict[str, dict]) -> pa.Table:
         out["source_file"].append(source_file)
         out["line_number"].append(line_number)
         out["reason"].append(reason)
-        out["raw"].append(raw)
+        out["raw"].append(truncate_utf8(raw, MAX_LINE_BYTES))
     for name, fact in facts.items():
         if fact["file_error"]:
             out["arrival_date"].append(arrival)
