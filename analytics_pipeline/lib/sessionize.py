@@ -1,0 +1,126 @@
+"""Sessionisation: accepted player events -> one row per view and one row per played range.
+
+The rules are metrics.md, "Views" and "Playback within a view"; the SQL models hold them:
+`intermediate/int_session_events` (the day's sessions, sorted once), `int_view_events` (view
+assignment and the player state after each event), `int_played_ranges`, `int_rebuffers`, then
+`marts/playback_sessions` and `marts/played_ranges`. The intermediate models are temporary tables stored in view order;
+the windows without ORDER BY in the models after `int_session_events` read that stored order
+as single streaming passes (an order-by window per session is several times slower), which
+needs DuckDB's `preserve_insertion_order` (its default), set here for the duration.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+from analytics_pipeline.lib.duck import load_sql
+
+TS = pa.timestamp("ms", tz="UTC")
+
+# One view (`date`, the view's first-event day, is added by the caller as the partition key).
+PLAYBACK_SESSIONS = pa.schema([
+    ("view_id", pa.string()),
+    ("session_id", pa.string()),
+    ("view_seq", pa.int64()),
+    ("viewer_id", pa.string()),
+    ("user_id", pa.string()),
+    ("video_id", pa.string()),
+    ("course_id", pa.string()),
+    ("creator_id", pa.string()),
+    ("started_at", TS),
+    ("ended_at", TS),
+    ("wall_time_s", pa.float64()),
+    ("event_count", pa.int64()),
+    ("counts_as_view", pa.bool_()),
+    ("is_bot", pa.bool_()),
+    ("duration_s", pa.float64()),
+    ("watch_time_s", pa.float64()),
+    ("content_watched_s", pa.float64()),
+    ("completion_ratio", pa.float64()),
+    ("completed", pa.bool_()),
+    ("startup_time_ms", pa.float64()),
+    ("exited_before_start", pa.bool_()),
+    ("startup_failed", pa.bool_()),
+    ("playback_failed", pa.bool_()),
+    ("rebuffer_count", pa.int64()),
+    ("rebuffer_s", pa.float64()),
+    ("seek_count", pa.int64()),
+    ("play_count", pa.int64()),
+    ("pause_count", pa.int64()),
+    ("error_count", pa.int64()),
+    ("quality_change_count", pa.int64()),
+    ("last_position_s", pa.float64()),
+    ("max_position_s", pa.float64()),
+    ("saves", pa.int64()),
+    ("shares", pa.int64()),
+    ("clicks", pa.int64()),
+    ("skips", pa.int64()),
+    ("engaged", pa.bool_()),
+    ("device_type", pa.string()),
+    ("browser", pa.string()),
+    ("os", pa.string()),
+    ("country", pa.string()),
+    ("player", pa.string()),
+    ("unknown_video", pa.bool_()),
+])
+
+# One counted played range of a view (the heatmap and rendition tables are built from these).
+PLAYED_RANGES = pa.schema([
+    ("view_id", pa.string()),
+    ("session_id", pa.string()),
+    ("viewer_id", pa.string()),
+    ("video_id", pa.string()),
+    ("range_start_s", pa.float64()),
+    ("range_end_s", pa.float64()),
+    ("played_s", pa.float64()),
+    ("rate", pa.float64()),
+    ("rendition", pa.string()),
+    ("bitrate_kbps", pa.int64()),
+    ("from_at", TS),
+    ("to_at", TS),
+])
+
+# Materialised in this order; each model reads the ones before it by name.
+_INTERMEDIATE_MODELS = ("int_session_events", "int_view_events", "int_played_ranges", "int_rebuffers")
+_PARAMETERS = {
+    "int_session_events": ("day",),
+    "int_view_events": ("day", "gap_minutes"),
+}
+
+
+def _select_as(schema: pa.Schema, relation: str) -> str:
+    columns = ", ".join(f'"{name}"' for name in schema.names)
+    return f"SELECT {columns} FROM {relation}"
+
+
+def build_playback_sessions(
+    con: duckdb.DuckDBPyConnection, day: date, gap_minutes: int = 60
+) -> tuple[pa.Table, pa.Table]:
+    """Views whose first event is on `day` (UTC) and their played ranges.
+
+    `con` must hold the relations `events` (accepted events of `day` - 1 .. `day` + 1, with
+    `date`) and `video_catalog`. Returns (playback_sessions, played_ranges) with the schemas
+    PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column.
+    """
+    values = {"day": day, "gap_minutes": int(gap_minutes)}
+    keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        for model in _INTERMEDIATE_MODELS:
+            params = {name: values[name] for name in _PARAMETERS.get(model, ())}
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {load_sql(f'intermediate/{model}')}", params or None)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
+        sessions = con.sql(
+            _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
+        ).to_arrow_table()
+        ranges = con.sql(
+            _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})")
+        ).to_arrow_table()
+    finally:
+        for model in ("playback_sessions_day",) + tuple(reversed(_INTERMEDIATE_MODELS)):
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{model}")
+        con.execute(f"SET preserve_insertion_order = {bool(keep_order)}")
+    return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)

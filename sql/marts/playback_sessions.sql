@@ -1,0 +1,140 @@
+-- One row per view that begins on the day (metrics.md, "Views" and "Playback within a view").
+-- Inputs: `int_view_events` (+ `int_session_events` by position for the viewer, video and
+-- client columns), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
+WITH views AS (
+    SELECT
+        view_key,
+        any_value(session_id) AS session_id,
+        any_value(view_seq) AS view_seq,
+        arg_min(viewer_id, event_index) AS viewer_id,
+        arg_min(user_id, event_index) AS user_id,  -- arg_min skips nulls: the first non-null
+        arg_min(video_id, event_index) AS video_id,
+        min(occurred_at) AS started_at,
+        max(occurred_at) AS ended_at,
+        count(*) AS event_count,
+        bool_or(is_playback) AS counts_as_view,
+        coalesce(bool_or(is_bot), false) AS is_bot,
+        max(duration_s) AS max_event_duration_s,
+        min(event_index) FILTER (WHERE event_type IN ('view_start', 'play')) AS first_attempt_index,
+        min(occurred_at) FILTER (WHERE event_type IN ('view_start', 'play')) AS first_attempt_at,
+        min(event_index) FILTER (WHERE event_type = 'playing') AS first_playing_index,
+        min(occurred_at) FILTER (WHERE event_type = 'playing') AS first_playing_at,
+        coalesce(bool_or(is_fatal_error AND NOT after_first_playing), false) AS startup_failed,
+        coalesce(bool_or(is_fatal_error), false) AS playback_failed,
+        -- seeks less than 2 s after the previous seek belong to the same seek
+        count(*) FILTER (WHERE event_type = 'seek' AND NOT coalesce(
+            occurred_at - previous_seek_at < INTERVAL 2 SECOND, false)) AS seek_count,
+        count(*) FILTER (WHERE event_type = 'play') AS play_count,
+        count(*) FILTER (WHERE event_type = 'pause') AS pause_count,
+        count(*) FILTER (WHERE event_type = 'error') AS error_count,
+        count(*) FILTER (WHERE event_type = 'quality_change') AS quality_change_count,
+        arg_max(position_s, event_index) FILTER (WHERE is_playback) AS last_position_s,
+        greatest(max(position_s) FILTER (WHERE is_playback),
+                 max(from_position_s) FILTER (WHERE is_playback)) AS max_position_s,
+        count(*) FILTER (WHERE event_type = 'save') AS saves,
+        count(*) FILTER (WHERE event_type = 'share') AS shares,
+        count(*) FILTER (WHERE event_type = 'click') AS clicks,
+        count(*) FILTER (WHERE event_type = 'skip') AS skips,
+        arg_min(device_type, event_index) AS device_type,
+        arg_min(browser, event_index) AS browser,
+        arg_min(os, event_index) AS os,
+        arg_min(country, event_index) AS country,
+        arg_min(player, event_index) AS player
+    FROM int_view_events
+    JOIN (
+        SELECT rowid + 1 AS event_index, viewer_id, user_id, video_id, is_bot, device_type, browser,
+               os, country, player
+        FROM int_session_events
+    ) AS client USING (event_index)
+    GROUP BY view_key
+),
+
+range_union AS (
+    -- ranges sorted by start: each adds what lies beyond the furthest end seen before it
+    SELECT
+        view_key,
+        played_s,
+        greatest(0.0, range_end_s - greatest(range_start_s, coalesce(max(range_end_s) OVER (
+            PARTITION BY view_key ORDER BY range_start_s, range_end_s
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), range_start_s))) AS new_content_s
+    FROM int_played_ranges
+),
+
+watching AS (
+    SELECT view_key, sum(played_s) AS watch_time_s, sum(new_content_s) AS content_watched_s
+    FROM range_union
+    GROUP BY view_key
+),
+
+rebuffering AS (
+    SELECT view_key, count(*) AS rebuffer_count, sum(rebuffer_s) AS rebuffer_s
+    FROM int_rebuffers
+    GROUP BY view_key
+),
+
+measured AS (
+    SELECT
+        v.*,
+        c.video_id IS NULL AS unknown_video,
+        c.course_id,
+        c.creator_id,
+        coalesce(c.duration_s, v.max_event_duration_s)::DOUBLE AS duration_s,
+        coalesce(w.watch_time_s, 0.0) AS watch_time_s,
+        coalesce(w.content_watched_s, 0.0) AS content_watched_s,
+        coalesce(r.rebuffer_count, 0) AS rebuffer_count,
+        coalesce(r.rebuffer_s, 0.0) AS rebuffer_s
+    FROM views AS v
+    LEFT JOIN video_catalog AS c ON c.video_id = v.video_id
+    LEFT JOIN watching AS w ON w.view_key = v.view_key
+    LEFT JOIN rebuffering AS r ON r.view_key = v.view_key
+)
+
+SELECT
+    view_key,
+    CASE WHEN view_seq = 1 THEN session_id ELSE session_id || ':' || view_seq END AS view_id,
+    session_id,
+    view_seq::BIGINT AS view_seq,
+    viewer_id,
+    user_id,
+    video_id,
+    course_id,
+    creator_id,
+    started_at,
+    ended_at,
+    (epoch_ms(ended_at) - epoch_ms(started_at)) / 1000.0 AS wall_time_s,
+    event_count::BIGINT AS event_count,
+    counts_as_view,
+    is_bot,
+    duration_s,
+    watch_time_s,
+    content_watched_s,
+    CASE WHEN duration_s > 0 THEN least(1.0, content_watched_s / duration_s) END AS completion_ratio,
+    coalesce(duration_s > 0 AND least(1.0, content_watched_s / duration_s) >= 0.9, false) AS completed,
+    CASE WHEN first_attempt_index < first_playing_index
+        THEN (epoch_ms(first_playing_at) - epoch_ms(first_attempt_at))::DOUBLE
+    END AS startup_time_ms,
+    first_attempt_index IS NOT NULL AND first_playing_index IS NULL AND NOT playback_failed
+        AS exited_before_start,
+    startup_failed,
+    playback_failed,
+    rebuffer_count::BIGINT AS rebuffer_count,
+    rebuffer_s,
+    seek_count::BIGINT AS seek_count,
+    play_count::BIGINT AS play_count,
+    pause_count::BIGINT AS pause_count,
+    error_count::BIGINT AS error_count,
+    quality_change_count::BIGINT AS quality_change_count,
+    last_position_s,
+    max_position_s,
+    saves::BIGINT AS saves,
+    shares::BIGINT AS shares,
+    clicks::BIGINT AS clicks,
+    skips::BIGINT AS skips,
+    watch_time_s >= least(30.0, coalesce(0.5 * duration_s, 30.0)) AS engaged,
+    device_type,
+    browser,
+    os,
+    country,
+    player,
+    unknown_video
+FROM measured
