@@ -132,10 +132,19 @@ class Runner:
         if mart_keys:
             timings["marts"] = self.run_phase("marts", mart_keys, self.chained_days(view_days))
         for name, keys in (extra_phases or []):
+            if name == "providers" and not self.providers_in_use():
+                self.progress("providers: not configured and nothing stored under landing/providers, skipped")
+                continue
             timings[name] = self.run_phase(name, keys, days, per_day=True)
         timings["warehouse"] = self.run_phase("warehouse", ["warehouse"], None)
         return {"days": days, "late_days": sorted(set(touched) - set(days)), "view_days": view_days, "timings": timings}
 
+
+    def providers_in_use(self) -> bool:
+        from analytics_pipeline.lib.providers.config import providers_config
+
+        config = providers_config(self.settings.extra)
+        return bool(config.bunny or config.cloudflare or self.storage.is_dir("landing/providers"))
 
     def chained_days(self, days: list[date]) -> list[date]:
         """Counters and progress of D carry D-1's: rebuilding D means rebuilding every built day after it."""

@@ -12,6 +12,7 @@ def settings(tmp_path, monkeypatch):
     root.mkdir()
     home = tmp_path / "dagster_home"
     home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     monkeypatch.setenv("ANALYTICS_DATA_ROOT", str(root))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("ANALYTICS_IP_HASH_KEY", "test-ip-key")

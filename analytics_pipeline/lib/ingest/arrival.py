@@ -215,10 +215,14 @@ def _previous_deliveries(storage: Storage, arrival: date) -> dict[str, list[tupl
 
 
 def _redelivery_note(name: str, sha: str | None, arrival: date, seen) -> str | None:
+    """A file whose content changed since it was last ingested, or a name an EARLIER arrival had.
+
+    Only earlier arrivals count, so the note does not depend on the order days are (re)built in.
+    """
     for prev_arrival, prev_path, prev_sha in seen.get(name.rsplit("/", 1)[-1], []):
         if prev_path == name and prev_sha and sha and prev_sha != sha:
             return f"changed: {prev_path} had other content when it was last ingested"
-        if prev_arrival != arrival and prev_path != name:
+        if prev_arrival < arrival:
             kind = "identical to" if prev_sha == sha else "same name as, other content than"
             return f"redelivery: {kind} {prev_path}"
     return None
