@@ -4,53 +4,64 @@
 -- Output: the typed contract fields plus `reason` (NULL for an acceptable event; otherwise the
 -- first rule the line breaks, as "<rule>: <detail>").
 WITH lines AS (
-    SELECT *, json_valid(raw) AS is_json
+    -- values keep their line ending (see lib/ingest/lines.py); blank lines are not counted
+    SELECT * REPLACE (rtrim(raw, E'\r\n') AS raw), json_valid(raw) AS is_json
     FROM line_batch
-    WHERE trim(raw, E' \t\r') <> ''
+    WHERE trim(raw, E' \t\r\n') <> ''
+),
+rooted AS (
+    SELECT *, CASE WHEN is_json THEN json_type(raw) END AS root_type FROM lines
 ),
 extracted AS (
+    -- one pass for the JSON type of every field, one for its value as text
     SELECT *,
-        CASE WHEN is_json AND json_type(raw) = 'OBJECT' THEN json_extract(raw, [
+        CASE WHEN root_type = 'OBJECT' THEN json_type(raw, [
             '$.event_id', '$.event_type', '$.occurred_at', '$.received_at', '$.session_id',
             '$.viewer_id', '$.user_id', '$.video_id', '$.position_s', '$.from_position_s',
             '$.duration_s', '$.playback_rate', '$.bitrate_kbps', '$.rendition', '$.error_code',
             '$.error_message', '$.error_fatal', '$.user_agent', '$.ip', '$.country', '$.referrer',
             '$.player', '$.properties'
-        ]) END AS f,
-        CASE WHEN is_json THEN json_type(raw) END AS root_type
-    FROM lines
+        ]) END AS t0,
+        CASE WHEN root_type = 'OBJECT' THEN json_extract_string(raw, [
+            '$.event_id', '$.event_type', '$.occurred_at', '$.received_at', '$.session_id',
+            '$.viewer_id', '$.user_id', '$.video_id', '$.position_s', '$.from_position_s',
+            '$.duration_s', '$.playback_rate', '$.bitrate_kbps', '$.rendition', '$.error_code',
+            '$.error_message', '$.error_fatal', '$.user_agent', '$.ip', '$.country', '$.referrer',
+            '$.player', '$.properties'
+        ]) END AS f
+    FROM rooted
 ),
 kinds AS (
-    -- json_type per field; a JSON null counts as absent
-    SELECT *, list_transform(f, lambda x: nullif(json_type(x), 'NULL')) AS t
+    -- a JSON null counts as absent
+    SELECT *, list_transform(t0, lambda x: nullif(x, 'NULL')) AS t
     FROM extracted
 ),
 typed AS (
     SELECT
         source_file, file_order, line_number, raw, bad_utf8, oversized, is_json, root_type, t,
-        CASE WHEN t[1] = 'VARCHAR' THEN f[1] ->> '$' END AS event_id,
-        CASE WHEN t[2] = 'VARCHAR' THEN f[2] ->> '$' END AS event_type,
-        CASE WHEN t[3] = 'VARCHAR' THEN f[3] ->> '$' END AS occurred_at_text,
-        CASE WHEN t[4] = 'VARCHAR' THEN f[4] ->> '$' END AS received_at_text,
-        CASE WHEN t[5] = 'VARCHAR' THEN f[5] ->> '$' END AS session_id,
-        CASE WHEN t[6] = 'VARCHAR' THEN f[6] ->> '$' END AS viewer_id,
-        CASE WHEN t[7] = 'VARCHAR' THEN f[7] ->> '$' END AS user_id,
-        CASE WHEN t[8] = 'VARCHAR' THEN f[8] ->> '$' END AS video_id,
+        CASE WHEN t[1] = 'VARCHAR' THEN f[1] END AS event_id,
+        CASE WHEN t[2] = 'VARCHAR' THEN f[2] END AS event_type,
+        CASE WHEN t[3] = 'VARCHAR' THEN f[3] END AS occurred_at_text,
+        CASE WHEN t[4] = 'VARCHAR' THEN f[4] END AS received_at_text,
+        CASE WHEN t[5] = 'VARCHAR' THEN f[5] END AS session_id,
+        CASE WHEN t[6] = 'VARCHAR' THEN f[6] END AS viewer_id,
+        CASE WHEN t[7] = 'VARCHAR' THEN f[7] END AS user_id,
+        CASE WHEN t[8] = 'VARCHAR' THEN f[8] END AS video_id,
         CASE WHEN t[9] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[9]::DOUBLE END AS position_s,
         CASE WHEN t[10] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[10]::DOUBLE END AS from_position_s,
         CASE WHEN t[11] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[11]::DOUBLE END AS duration_s,
         CASE WHEN t[12] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[12]::DOUBLE END AS playback_rate,
         CASE WHEN t[13] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[13]::DOUBLE END AS bitrate_value,
-        CASE WHEN t[14] = 'VARCHAR' THEN f[14] ->> '$' END AS rendition,
-        CASE WHEN t[15] = 'VARCHAR' THEN f[15] ->> '$' END AS error_code,
-        CASE WHEN t[16] = 'VARCHAR' THEN f[16] ->> '$' END AS error_message,
-        CASE WHEN t[17] = 'BOOLEAN' THEN f[17]::BOOLEAN END AS error_fatal,
-        CASE WHEN t[18] = 'VARCHAR' THEN f[18] ->> '$' END AS user_agent,
-        CASE WHEN t[19] = 'VARCHAR' THEN f[19] ->> '$' END AS ip,
-        CASE WHEN t[20] = 'VARCHAR' THEN f[20] ->> '$' END AS country,
-        CASE WHEN t[21] = 'VARCHAR' THEN f[21] ->> '$' END AS referrer,
-        CASE WHEN t[22] = 'VARCHAR' THEN f[22] ->> '$' END AS player,
-        CASE WHEN t[23] = 'OBJECT' THEN f[23]::VARCHAR END AS properties
+        CASE WHEN t[14] = 'VARCHAR' THEN f[14] END AS rendition,
+        CASE WHEN t[15] = 'VARCHAR' THEN f[15] END AS error_code,
+        CASE WHEN t[16] = 'VARCHAR' THEN f[16] END AS error_message,
+        CASE WHEN t[17] = 'BOOLEAN' THEN f[17] = 'true' END AS error_fatal,
+        CASE WHEN t[18] = 'VARCHAR' THEN f[18] END AS user_agent,
+        CASE WHEN t[19] = 'VARCHAR' THEN f[19] END AS ip,
+        CASE WHEN t[20] = 'VARCHAR' THEN f[20] END AS country,
+        CASE WHEN t[21] = 'VARCHAR' THEN f[21] END AS referrer,
+        CASE WHEN t[22] = 'VARCHAR' THEN f[22] END AS player,
+        CASE WHEN t[23] = 'OBJECT' THEN f[23] END AS properties
     FROM kinds
 ),
 timed AS (

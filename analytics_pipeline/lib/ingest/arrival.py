@@ -237,6 +237,7 @@ def ingest_arrival(
     try:
         con = duck.connect(os.path.join(tmp, "ingest.duckdb"))
         con.execute(f"SET temp_directory = '{tmp}/spill'")
+        con.execute("SET enable_progress_bar = false")
         con.register("video_catalog", catalog)
         facts = _stage_lines(con, storage, arrival, files)
         _earlier_ids(con, storage, arrival)

@@ -71,32 +71,28 @@ def _blocks(stream, gz: bool, scan: FileScan) -> Iterator[bytes]:
 
 
 def _to_batch(buf: bytes, first_line: int) -> LineBatch:
-    """`buf` holds whole lines separated by b'\\n' (the last one without its newline)."""
+    """`buf` holds whole lines separated by b'\\n' (the last one may lack its newline).
+
+    Each value keeps its line ending, so the Arrow array is a zero-copy view of `buf`; SQL
+    trims it. Only an oversized line forces a copy, to cut it at 64 KiB.
+    """
     arr = np.frombuffer(buf, dtype=np.uint8)
     nl = np.flatnonzero(arr == 10)
-    starts = np.concatenate(([0], nl + 1)).astype(np.int64)
-    ends = np.concatenate((nl, [len(buf)])).astype(np.int64)
-    # drop a trailing '\r' of CRLF files
-    has_cr = np.zeros(len(ends), dtype=bool)
-    nonempty = ends > starts
-    has_cr[nonempty] = arr[ends[nonempty] - 1] == 13
-    ends = ends - has_cr
-    lengths = ends - starts
-    oversized = lengths > MAX_LINE_BYTES
+    ends = np.concatenate((nl + 1, [len(buf)])) if (len(nl) == 0 or nl[-1] != len(buf) - 1) else nl + 1
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    lengths = np.diff(offsets)
+    oversized = lengths > MAX_LINE_BYTES + 2  # the newline (and a CR) do not count
+    data = buf
     if oversized.any():
-        ends = np.where(oversized, starts + MAX_LINE_BYTES, ends)
-    if (starts[1:] == ends[:-1]).all() if len(starts) > 1 else True:
-        data = buf
-        offsets = np.concatenate((starts, ends[-1:]))
-    else:  # CRs or oversized tails were cut: pack the kept byte ranges contiguously
-        lens = ends - starts
-        shift = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-        data = arr[np.arange(lens.sum()) + shift].tobytes()
-        offsets = np.concatenate(([0], np.cumsum(lens)))
+        keep = np.where(oversized, MAX_LINE_BYTES, lengths)
+        shift = np.repeat(offsets[:-1] - np.concatenate(([0], np.cumsum(keep)[:-1])), keep)
+        data = arr[np.arange(keep.sum()) + shift].tobytes()
+        offsets = np.concatenate(([0], np.cumsum(keep))).astype(np.int64)
+    n = len(offsets) - 1
     binary = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(starts), [None, pa.py_buffer(offsets.astype(np.int64).tobytes()), pa.py_buffer(data)]
+        pa.large_binary(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
     )
-    bad = np.zeros(len(starts), dtype=bool)
+    bad = np.zeros(n, dtype=bool)
     try:
         raw = binary.cast(pa.large_string())
     except pa.ArrowInvalid:
@@ -111,7 +107,7 @@ def _to_batch(buf: bytes, first_line: int) -> LineBatch:
                     bad[i] = True
                     values.append(b.decode("utf-8", errors="replace"))
         raw = pa.array(values, pa.large_string())
-    numbers = pa.array(np.arange(first_line, first_line + len(starts), dtype=np.int64))
+    numbers = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
     return LineBatch(numbers, raw, pa.array(bad), pa.array(oversized))
 
 
