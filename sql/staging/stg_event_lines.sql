@@ -4,10 +4,11 @@
 -- Output: the typed contract fields plus `reason` (NULL for an acceptable event; otherwise the
 -- first rule the line breaks, as "<rule>: <detail>").
 WITH lines AS (
-    -- values keep their line ending (see lib/ingest/lines.py); blank lines are not counted
-    SELECT * REPLACE (rtrim(raw, E'\r\n') AS raw), json_valid(raw) AS is_json
+    -- values keep their line ending (see lib/ingest/lines.py): JSON ignores it and the quarantine
+    -- strips it, which is far cheaper than trimming every line here. Blank lines are not counted.
+    SELECT *, json_valid(raw) AS is_json
     FROM line_batch
-    WHERE trim(raw, E' \t\r\n') <> ''
+    WHERE CASE WHEN left(raw, 1) IN (' ', E'\t', E'\r', E'\n') THEN trim(raw, E' \t\r\n') <> '' ELSE true END
 ),
 rooted AS (
     SELECT *, CASE WHEN is_json THEN json_type(raw) END AS root_type FROM lines
@@ -32,8 +33,7 @@ extracted AS (
     FROM rooted
 ),
 kinds AS (
-    -- a JSON null counts as absent
-    SELECT *, list_transform(t0, lambda x: nullif(x, 'NULL')) AS t
+    SELECT *, t0 AS t  -- t[i] = 'NULL' is a JSON null, which counts as absent
     FROM extracted
 ),
 typed AS (
@@ -66,9 +66,13 @@ typed AS (
 ),
 timed AS (
     SELECT *,
-        CASE WHEN regexp_full_match(occurred_at_text, '\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})')
+        CASE WHEN substr(occurred_at_text, 11, 1) IN ('T', 't', ' ')
+                  AND (right(occurred_at_text, 1) IN ('Z', 'z') OR (substr(occurred_at_text, -6, 1) IN ('+', '-')
+                                                                   AND substr(occurred_at_text, -3, 1) = ':'))
              THEN try_cast(occurred_at_text AS TIMESTAMPTZ) END AS occurred_at,
-        CASE WHEN regexp_full_match(received_at_text, '\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})')
+        CASE WHEN substr(received_at_text, 11, 1) IN ('T', 't', ' ')
+                  AND (right(received_at_text, 1) IN ('Z', 'z') OR (substr(received_at_text, -6, 1) IN ('+', '-')
+                                                                   AND substr(received_at_text, -3, 1) = ':'))
              THEN try_cast(received_at_text AS TIMESTAMPTZ) END AS received_at,
         event_type IN ('view_start', 'play', 'playing', 'pause', 'seek', 'heartbeat', 'buffer_start',
                        'buffer_end', 'quality_change', 'rate_change', 'error', 'ended', 'view_end') AS is_playback,
@@ -83,37 +87,37 @@ checked AS (
             WHEN NOT is_json THEN 'invalid_json: the line is not JSON'
             WHEN root_type <> 'OBJECT' THEN 'not_an_object: the line is JSON ' || lower(root_type) || ', not an object'
             -- required fields
-            WHEN t[1] IS NULL THEN 'missing_field: event_id'
-            WHEN t[2] IS NULL THEN 'missing_field: event_type'
-            WHEN t[3] IS NULL THEN 'missing_field: occurred_at'
-            WHEN t[5] IS NULL THEN 'missing_field: session_id'
-            WHEN t[6] IS NULL THEN 'missing_field: viewer_id'
-            WHEN t[8] IS NULL THEN 'missing_field: video_id'
+            WHEN coalesce(t[1], 'NULL') = 'NULL' THEN 'missing_field: event_id'
+            WHEN coalesce(t[2], 'NULL') = 'NULL' THEN 'missing_field: event_type'
+            WHEN coalesce(t[3], 'NULL') = 'NULL' THEN 'missing_field: occurred_at'
+            WHEN coalesce(t[5], 'NULL') = 'NULL' THEN 'missing_field: session_id'
+            WHEN coalesce(t[6], 'NULL') = 'NULL' THEN 'missing_field: viewer_id'
+            WHEN coalesce(t[8], 'NULL') = 'NULL' THEN 'missing_field: video_id'
             -- types of every present field
-            WHEN t[1] <> 'VARCHAR' THEN 'wrong_type: event_id must be a string'
-            WHEN t[2] <> 'VARCHAR' THEN 'wrong_type: event_type must be a string'
-            WHEN t[3] <> 'VARCHAR' THEN 'wrong_type: occurred_at must be a string'
-            WHEN t[4] <> 'VARCHAR' THEN 'wrong_type: received_at must be a string'
-            WHEN t[5] <> 'VARCHAR' THEN 'wrong_type: session_id must be a string'
-            WHEN t[6] <> 'VARCHAR' THEN 'wrong_type: viewer_id must be a string'
-            WHEN t[7] <> 'VARCHAR' THEN 'wrong_type: user_id must be a string'
-            WHEN t[8] <> 'VARCHAR' THEN 'wrong_type: video_id must be a string'
-            WHEN t[9] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: position_s must be a number'
-            WHEN t[10] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: from_position_s must be a number'
-            WHEN t[11] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: duration_s must be a number'
-            WHEN t[12] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN 'wrong_type: playback_rate must be a number'
-            WHEN t[13] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE') OR bitrate_value <> floor(bitrate_value)
+            WHEN t[1] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: event_id must be a string'
+            WHEN t[2] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: event_type must be a string'
+            WHEN t[3] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: occurred_at must be a string'
+            WHEN t[4] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: received_at must be a string'
+            WHEN t[5] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: session_id must be a string'
+            WHEN t[6] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: viewer_id must be a string'
+            WHEN t[7] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: user_id must be a string'
+            WHEN t[8] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: video_id must be a string'
+            WHEN t[9] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: position_s must be a number'
+            WHEN t[10] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: from_position_s must be a number'
+            WHEN t[11] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: duration_s must be a number'
+            WHEN t[12] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: playback_rate must be a number'
+            WHEN t[13] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') OR bitrate_value <> floor(bitrate_value)
                 THEN 'wrong_type: bitrate_kbps must be an integer'
-            WHEN t[14] <> 'VARCHAR' THEN 'wrong_type: rendition must be a string'
-            WHEN t[15] <> 'VARCHAR' THEN 'wrong_type: error_code must be a string'
-            WHEN t[16] <> 'VARCHAR' THEN 'wrong_type: error_message must be a string'
-            WHEN t[17] <> 'BOOLEAN' THEN 'wrong_type: error_fatal must be a boolean'
-            WHEN t[18] <> 'VARCHAR' THEN 'wrong_type: user_agent must be a string'
-            WHEN t[19] <> 'VARCHAR' THEN 'wrong_type: ip must be a string'
-            WHEN t[20] <> 'VARCHAR' THEN 'wrong_type: country must be a string'
-            WHEN t[21] <> 'VARCHAR' THEN 'wrong_type: referrer must be a string'
-            WHEN t[22] <> 'VARCHAR' THEN 'wrong_type: player must be a string'
-            WHEN t[23] <> 'OBJECT' THEN 'wrong_type: properties must be an object'
+            WHEN t[14] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: rendition must be a string'
+            WHEN t[15] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: error_code must be a string'
+            WHEN t[16] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: error_message must be a string'
+            WHEN t[17] NOT IN ('BOOLEAN', 'NULL') THEN 'wrong_type: error_fatal must be a boolean'
+            WHEN t[18] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: user_agent must be a string'
+            WHEN t[19] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: ip must be a string'
+            WHEN t[20] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: country must be a string'
+            WHEN t[21] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: referrer must be a string'
+            WHEN t[22] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: player must be a string'
+            WHEN t[23] NOT IN ('OBJECT', 'NULL') THEN 'wrong_type: properties must be an object'
             -- values
             WHEN length(event_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: event_id must be 1..128 characters'
             WHEN length(session_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: session_id must be 1..128 characters'
@@ -121,7 +125,7 @@ checked AS (
             WHEN length(video_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: video_id must be 1..128 characters'
             WHEN NOT (is_playback OR is_engagement) THEN 'unknown_event_type: ' || left(event_type, 64)
             WHEN occurred_at IS NULL THEN 'bad_timestamp: occurred_at is not an RFC 3339 timestamp'
-            WHEN t[4] IS NOT NULL AND received_at IS NULL THEN 'bad_timestamp: received_at is not an RFC 3339 timestamp'
+            WHEN t[4] = 'VARCHAR' AND received_at IS NULL THEN 'bad_timestamp: received_at is not an RFC 3339 timestamp'
             WHEN is_playback AND position_s IS NULL THEN 'missing_field: position_s'
             WHEN event_type = 'seek' AND from_position_s IS NULL THEN 'missing_field: from_position_s'
             WHEN event_type = 'quality_change' AND bitrate_value IS NULL THEN 'missing_field: bitrate_kbps'

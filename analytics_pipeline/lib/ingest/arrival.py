@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import shutil
+import threading
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -61,12 +63,8 @@ def landing_files(storage: Storage, arrival: date) -> list:
     return [f for f in storage.list_files(f"landing/events/{arrival}") if not f.path.rsplit("/", 1)[-1].startswith(".")]
 
 
-def _stage_lines(con, storage: Storage, arrival: date, files) -> dict[str, dict]:
-    """Parse and check every line into the table `staged`; returns per-file facts."""
-    arrival_end = datetime.combine(arrival + timedelta(days=1), time(0), tzinfo=timezone.utc)
-    stage_sql = duck.load_sql("staging/stg_event_lines")
-    facts: dict[str, dict] = {}
-    created = False
+def _file_batches(storage: Storage, files, facts: dict[str, dict]):
+    """(file_order, line batch table) for every readable line; fills `facts` as files end."""
     for order, entry in enumerate(files):
         name = entry.path
         fact = facts[name] = {"file_bytes": entry.size, "lines": 0, "file_error": None, "sha": None}
@@ -79,7 +77,7 @@ def _stage_lines(con, storage: Storage, arrival: date, files) -> dict[str, dict]
             for batch in read_line_batches(stream, name.endswith(".gz"), scan):
                 n = len(batch.line_number)
                 fact["lines"] += n
-                tbl = pa.table({
+                yield pa.table({
                     "source_file": pa.repeat(pa.scalar(name, pa.string()), n),
                     "file_order": pa.repeat(pa.scalar(order, pa.int32()), n),
                     "line_number": batch.line_number,
@@ -87,23 +85,49 @@ def _stage_lines(con, storage: Storage, arrival: date, files) -> dict[str, dict]
                     "bad_utf8": batch.bad_utf8,
                     "oversized": batch.oversized,
                 })
-                con.register("line_batch", tbl)
-                verb = "INSERT INTO staged" if created else "CREATE TABLE staged AS"
-                con.execute(f"{verb} {stage_sql}", {"arrival_end": arrival_end})
-                created = True
-                con.unregister("line_batch")
             while stream.read(1 << 20):  # hash the whole file even after a fault
                 pass
         fact["sha"] = stream.sha.hexdigest()
         fact["file_error"] = scan.file_error
-    if not created:
-        con.register("line_batch", pa.table({
-            "source_file": pa.array([], pa.string()), "file_order": pa.array([], pa.int32()),
-            "line_number": pa.array([], pa.int64()), "raw": pa.array([], pa.large_string()),
-            "bad_utf8": pa.array([], pa.bool_()), "oversized": pa.array([], pa.bool_()),
-        }))
-        con.execute(f"CREATE TABLE staged AS {stage_sql}", {"arrival_end": arrival_end})
-        con.unregister("line_batch")
+
+
+def _prefetched(iterator, depth: int = 2):
+    """Run `iterator` in a thread, `depth` items ahead: decompression overlaps DuckDB's parse."""
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def produce():
+        try:
+            for item in iterator:
+                items.put(item)
+            items.put(done)
+        except BaseException as exc:  # handed to the consumer
+            items.put(exc)
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    while (item := items.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    worker.join()
+
+
+EMPTY_BATCH = pa.schema([("source_file", pa.string()), ("file_order", pa.int32()), ("line_number", pa.int64()),
+                         ("raw", pa.large_string()), ("bad_utf8", pa.bool_()), ("oversized", pa.bool_())])
+
+
+def _stage_lines(con, storage: Storage, arrival: date, files) -> dict[str, dict]:
+    """Parse and check every line into the table `staged`; returns per-file facts."""
+    arrival_end = datetime.combine(arrival + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    stage_sql = duck.load_sql("staging/stg_event_lines")
+    facts: dict[str, dict] = {}
+    con.register("line_batch", EMPTY_BATCH.empty_table())
+    con.execute(f"CREATE TABLE staged AS {stage_sql}", {"arrival_end": arrival_end})
+    for tbl in _prefetched(_file_batches(storage, files, facts)):
+        con.register("line_batch", tbl)
+        con.execute(f"INSERT INTO staged {stage_sql}", {"arrival_end": arrival_end})
+    con.unregister("line_batch")
     return facts
 
 
@@ -142,6 +166,7 @@ def _quarantine_table(con, arrival: date, facts: dict[str, dict]) -> pa.Table:
     ).fetchall()
     out = {"arrival_date": [], "source_file": [], "line_number": [], "reason": [], "raw": []}
     for source_file, line_number, reason, raw, ip, hashed in rows:
+        raw = raw.rstrip("\r\n")
         if ip and hashed:  # a parsed line: only its `ip` value is personal
             raw = raw.replace(json.dumps(ip)[1:-1], hashed)
         elif reason.startswith(UNPARSED_REASONS):
@@ -186,7 +211,6 @@ LEFT JOIN ip_lookup l ON l.ip = a.ip
 LEFT JOIN ua_lookup u ON u.user_agent IS NOT DISTINCT FROM a.user_agent
 LEFT JOIN video_catalog c ON c.video_id = a.video_id
 WHERE NOT a.is_duplicate
-ORDER BY a.event_date, a.file_order, a.line_number
 """
 
 AUDIT_SQL = """
@@ -235,9 +259,11 @@ def ingest_arrival(
     files = landing_files(storage, arrival)
     tmp = tempfile.mkdtemp(prefix="ingest-", dir=work_dir)
     try:
-        con = duck.connect(os.path.join(tmp, "ingest.duckdb"))
+        con = duck.connect()  # in memory; spills to `tmp` beyond the memory limit
         con.execute(f"SET temp_directory = '{tmp}/spill'")
         con.execute("SET enable_progress_bar = false")
+        con.execute("SET memory_limit = '4GB'")
+        con.execute("SET preserve_insertion_order = false")
         con.register("video_catalog", catalog)
         facts = _stage_lines(con, storage, arrival, files)
         _earlier_ids(con, storage, arrival)

@@ -24,14 +24,15 @@ def arrivals_for_day(con, storage: Storage, day: date) -> list[date]:
 def build_events_day(storage: Storage, day: date) -> dict:
     """Write `lake/events/date=<day>/` (empty when nothing arrived for it); returns figures."""
     con = duck.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
     arrivals = arrivals_for_day(con, storage, day)
     duck.register_partitions(con, "staged", storage, STAGED_TABLE, arrivals, schemas.EVENTS)
-    # Ingestion already dropped duplicates; the ordering here only makes the union deterministic
-    # should two arrivals have been ingested concurrently.
+    # Ingestion already dropped duplicates; this only guards against two arrivals ingested at
+    # once. Row order is not kept: readers order by (occurred_at, arrival_date, source_file, line_number).
     query = f"""
         SELECT {EVENT_COLUMNS} FROM staged WHERE event_date = $d
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY arrival_date, source_file, line_number) = 1
-        ORDER BY arrival_date, source_file, line_number
     """
     rel = storage.partition_file("events", day)
     local = storage.staging_path(rel)

@@ -21,7 +21,7 @@ READ_BLOCK = 16 * 1024 * 1024
 @dataclass
 class LineBatch:
     line_number: pa.Array  # int64, 1-based physical line numbers
-    raw: pa.Array  # large_string; invalid UTF-8 replaced (and flagged), oversized truncated
+    raw: pa.Array  # large_string, line ending included; invalid UTF-8 replaced (and flagged)
     bad_utf8: pa.Array  # bool
     oversized: pa.Array  # bool
 
@@ -74,7 +74,7 @@ def _to_batch(buf: bytes, first_line: int) -> LineBatch:
     """`buf` holds whole lines separated by b'\\n' (the last one may lack its newline).
 
     Each value keeps its line ending, so the Arrow array is a zero-copy view of `buf`; SQL
-    trims it. Only an oversized line forces a copy, to cut it at 64 KiB.
+    trims it. Oversized lines stay whole here (flagged); the quarantine cuts them at 64 KiB.
     """
     arr = np.frombuffer(buf, dtype=np.uint8)
     nl = np.flatnonzero(arr == 10)
@@ -83,11 +83,6 @@ def _to_batch(buf: bytes, first_line: int) -> LineBatch:
     lengths = np.diff(offsets)
     oversized = lengths > MAX_LINE_BYTES + 2  # the newline (and a CR) do not count
     data = buf
-    if oversized.any():
-        keep = np.where(oversized, MAX_LINE_BYTES, lengths)
-        shift = np.repeat(offsets[:-1] - np.concatenate(([0], np.cumsum(keep)[:-1])), keep)
-        data = arr[np.arange(keep.sum()) + shift].tobytes()
-        offsets = np.concatenate(([0], np.cumsum(keep))).astype(np.int64)
     n = len(offsets) - 1
     binary = pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
@@ -101,11 +96,8 @@ def _to_batch(buf: bytes, first_line: int) -> LineBatch:
             try:
                 values.append(b.decode("utf-8"))
             except UnicodeDecodeError:
-                if oversized[i]:  # a multi-byte character cut at the limit is not an encoding fault
-                    values.append(b.decode("utf-8", errors="ignore"))
-                else:
-                    bad[i] = True
-                    values.append(b.decode("utf-8", errors="replace"))
+                bad[i] = True
+                values.append(b.decode("utf-8", errors="replace"))
         raw = pa.array(values, pa.large_string())
     numbers = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
     return LineBatch(numbers, raw, pa.array(bad), pa.array(oversized))
