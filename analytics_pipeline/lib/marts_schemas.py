@@ -169,4 +169,6 @@ MART_SCHEMAS: dict[str, pa.Schema] = {
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """`table` with exactly the columns of `schema`, in its order and types."""
-    return table.select(schema.names).cast(schema)
+    from analytics_pipeline.lib.schemas import round_floats
+
+    return round_floats(table.select(schema.names).cast(schema))

@@ -95,3 +95,14 @@ ARRIVAL_EVENT_DAYS = pa.schema([
     ("events", pa.int64()),
     ("late", pa.bool_()),
 ])
+
+
+def round_floats(table: pa.Table, digits: int = 9) -> pa.Table:
+    """Round every float column: parallel sums differ in their last bits from run to run, and a
+    re-run must leave every table identical. 1e-9 is far below any figure's meaning."""
+    import pyarrow.compute as pc
+
+    columns = [
+        pc.round(col, digits) if pa.types.is_floating(col.type) else col for col in table.columns
+    ]
+    return pa.Table.from_arrays(columns, schema=table.schema)

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics_pipeline.lib.duck import load_sql
+from analytics_pipeline.lib.schemas import round_floats
 
 TS = pa.timestamp("ms", tz="UTC")
 
@@ -117,10 +118,10 @@ def build_playback_sessions(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
         ranges = con.sql(
-            _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})")
+            _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_id, from_at, range_start_s"
         ).to_arrow_table()
     finally:
         for model in ("playback_sessions_day",) + tuple(reversed(_INTERMEDIATE_MODELS)):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{model}")
         con.execute(f"SET preserve_insertion_order = {bool(keep_order)}")
-    return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)
+    return round_floats(sessions.cast(PLAYBACK_SESSIONS)), round_floats(ranges.cast(PLAYED_RANGES))
