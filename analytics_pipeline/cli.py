@@ -145,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--output", help="file to write (required for parquet)")
     q.add_argument("--limit", type=int, default=50, help="rows shown in table format")
     q.set_defaults(func=cmd_query)
+
+    from analytics_pipeline import erase
+
+    erase.add_parser(sub)
     return p
 
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from analytics_pipeline.defs import providers
+from analytics_pipeline.defs import automation, providers
 from analytics_pipeline.defs.ingestion import assets as ingestion
 from analytics_pipeline.defs.marts import assets as marts
 from analytics_pipeline.defs.resources import LakeResource
@@ -23,14 +23,15 @@ def build_defs(lake: LakeResource | None = None) -> dg.Definitions:
     from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS
 
     return dg.Definitions(
-        assets=[
+        assets=automation.with_freshness([
             ingestion.video_catalog, ingestion.ingest_arrivals, ingestion.events, sessions.sessionize,
             marts.daily_marts, marts.viewer_progress, *providers.assets,
             warehouse_asset(WAREHOUSE_TABLES, dict(MART_SCHEMAS)),
-        ],
-        asset_checks=providers.asset_checks,
-        jobs=providers.jobs,
-        schedules=providers.schedules,
+        ]),
+        asset_checks=[*providers.asset_checks, *automation.asset_checks],
+        jobs=[*providers.jobs, *automation.jobs],
+        schedules=[*providers.schedules, *automation.schedules],
+        sensors=automation.sensors,
         resources={"lake": lake or LakeResource()},
     )
 

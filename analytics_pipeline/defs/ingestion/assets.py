@@ -11,7 +11,7 @@ from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.catalog import load_catalog
-from analytics_pipeline.lib.ingest.arrival import ingest_arrival
+from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
 from analytics_pipeline.lib.ingest.events_day import build_events_day
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
 from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
@@ -77,6 +77,9 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
     audits, quarantines, days = [], [], []
     for key in context.partition_keys:
         arrival = date.fromisoformat(key)
+        if not landing_complete(storage, arrival):
+            context.log.warning(f"arrival {key}: landing files were removed by retention; keeping the data ingested before")
+            continue
         result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog)
         context.log.info(
             f"arrival {key}: {result.lines_read} lines, {result.accepted} accepted, {result.duplicates} duplicates, "

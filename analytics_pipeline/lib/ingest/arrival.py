@@ -59,6 +59,19 @@ class _HashingStream:
         return data
 
 
+def landing_complete(storage: Storage, arrival: date) -> bool:
+    """Every file the audit lists for this arrival is still in landing, so a re-ingest loses nothing.
+
+    False once retention has removed landing files of an ingested arrival: its lake data is then
+    the only copy and must not be replaced by what is left.
+    """
+    rel = storage.partition_file("ingest_audit", arrival)
+    if not storage.exists(rel):
+        return True
+    audited = set(storage.read_parquet(rel, ["source_file"]).column("source_file").to_pylist())
+    return audited <= {e.path for e in storage.list_files(f"landing/events/{arrival}")}
+
+
 def landing_files(storage: Storage, arrival: date) -> list:
     return [f for f in storage.list_files(f"landing/events/{arrival}") if not f.path.rsplit("/", 1)[-1].startswith(".")]
 
