@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from analytics_pipeline.errors import UsageError
 from analytics_pipeline.lib import erasure
+from analytics_pipeline.lib.ingest.arrival import landing_complete
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.settings import Settings
 
@@ -44,7 +45,7 @@ def erase(settings: Settings, kind: str, subject_id: str, progress=lambda msg: N
     # an arrival never ingested needs only its landing rewritten
     in_lake = [a for a in arrivals if a in fp.staged or a in fp.quarantine_days
                or storage.exists(storage.partition_file("ingest_audit", a))]
-    again = [a for a in in_lake if erasure.reingestable(storage, a)]
+    again = [a for a in in_lake if landing_complete(storage, a)]
     for arrival in sorted(set(in_lake) - set(again)):
         erasure.filter_arrival_in_place(storage, arrival, kind, subject_id)
     if again:
