@@ -25,11 +25,12 @@ def _report(warehouse: str, day: date) -> list[str]:
                  f"{watch / 3600:.1f} h watched, completion rate {completed / views:.1%}" if views else f"{day}: no views")
     if "video_daily" in tables:
         top = con.execute(
-            "SELECT d.video_id, coalesce(c.title, d.video_id), d.views, d.completion_rate FROM video_daily d "
+            "SELECT d.video_id, coalesce(c.title, d.video_id) || coalesce(' (' || c.course_title || ')', ''), d.views, "
+            "d.completion_rate FROM video_daily d "
             "LEFT JOIN video_catalog c USING (video_id) WHERE d.date = ? ORDER BY d.views DESC, d.watch_time_s DESC LIMIT 5",
             [day]).fetchall()
         lines.append("top videos:")
-        lines += [f"  {title[:48]:<48} {v:>6} views  completion {(cr or 0):.0%}" for _, title, v, cr in top]
+        lines += [f"  {title[:60]:<60} {v:>6} views  completion {(cr or 0):.0%}" for _, title, v, cr in top]
     if "platform_daily" in tables:
         row = con.execute(
             "SELECT startup_time_ms_p50, startup_time_ms_p95, rebuffer_ratio, ebvs_rate, playback_failure_rate, peak_concurrent_views "
