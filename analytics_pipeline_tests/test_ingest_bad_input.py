@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from analytics_pipeline_tests.support import all_stored_text, lake_rows, materialize, write_catalog, write_events
 
@@ -109,3 +111,31 @@ def test_mid_stream_truncation_keeps_lines_before_the_fault(settings):
     assert 0 < row["accepted"] < 5000
     assert row["lines_read"] == row["accepted"] + row["duplicates"] + row["quarantined"]
     assert row["quarantined"] <= 1  # at most the partial last line
+
+
+def test_the_pandera_contract_catches_what_the_line_checks_would_let_through(tmp_path):
+    """The contract is a second, independent look: break an accepted frame and it must say so."""
+    import polars as pl
+    import pandera.errors
+
+    from analytics_pipeline.lib.contracts import validate_events
+
+    good = pl.DataFrame({
+        "event_id": ["e1"], "event_type": ["seek"], "occurred_at": [datetime(2026, 6, 10, 12, tzinfo=timezone.utc)],
+        "received_at": [None], "session_id": ["s"], "viewer_id": ["v"], "user_id": [None], "video_id": ["vid"],
+        "position_s": [10.0], "from_position_s": [5.0], "duration_s": [None], "playback_rate": [None],
+        "bitrate_kbps": [None], "error_fatal": [None], "ip_hash": ["0" * 32], "device_type": ["desktop"],
+        "is_bot": [False], "event_date": [date(2026, 6, 10)], "arrival_date": [date(2026, 6, 10)], "line_number": [1],
+    }, schema_overrides={"occurred_at": pl.Datetime("us", "UTC"), "received_at": pl.Datetime("us", "UTC"),
+                         "user_id": pl.String, "duration_s": pl.Float64, "playback_rate": pl.Float64,
+                         "bitrate_kbps": pl.Int64, "error_fatal": pl.Boolean})
+    validate_events(good)
+    for broken in (
+        good.with_columns(pl.lit(None, pl.Float64).alias("from_position_s")),  # a seek without its start
+        good.with_columns(pl.lit(-1.0).alias("position_s")),
+        good.with_columns(pl.lit("teleport").alias("event_type")),
+        good.with_columns(pl.lit(date(2026, 6, 11)).alias("event_date")),  # not the UTC day of occurred_at
+        good.with_columns(pl.lit("203.0.113.7").alias("ip_hash")),
+    ):
+        with pytest.raises(pandera.errors.SchemaErrors):
+            validate_events(broken)

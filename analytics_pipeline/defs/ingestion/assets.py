@@ -11,6 +11,7 @@ from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.catalog import load_catalog
+from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
 from analytics_pipeline.lib.ingest.events_day import build_events_day
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
@@ -134,6 +135,8 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
     check_specs=[
         dg.AssetCheckSpec("unique_event_id", asset="events", description="No event_id appears twice in the built days."),
         dg.AssetCheckSpec("no_clear_ip", asset="events", description="Events carry only keyed IP hashes."),
+        dg.AssetCheckSpec("events_contract", asset="events", blocking=True,
+                          description="pandera: every accepted event meets player-events.md (types, ranges, ids)."),
     ],
 )
 def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
@@ -146,12 +149,15 @@ def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
         total += figures["rows"]
         context.log.info(f"events {key}: {figures['rows']} rows from arrivals {figures['arrivals']}")
     days = [date.fromisoformat(k) for k in context.partition_keys]
+    contract = [failure for day in days for failure in events_contract_failures(storage, day)]
     duplicates = duplicate_event_ids(storage, days)
     clear = clear_ips_in_events(storage, days)
     sample = storage.read_parquet(storage.partition_file("events", days[-1])).slice(0, 5)
     return dg.MaterializeResult(check_results=[
         dg.AssetCheckResult(check_name="unique_event_id", passed=duplicates == 0, metadata={"duplicates": duplicates}),
         dg.AssetCheckResult(check_name="no_clear_ip", passed=clear == 0, metadata={"rows_with_clear_ip": clear}),
+        dg.AssetCheckResult(check_name="events_contract", passed=not contract,
+                            metadata={"failures": dg.MetadataValue.json(contract[:20])}),
     ], metadata={
         "dagster/row_count": dg.MetadataValue.int(total),
         "rows_per_day": dg.MetadataValue.json(per_day),
