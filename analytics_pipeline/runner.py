@@ -81,11 +81,24 @@ class Runner:
             defs = build_defs(LakeResource(data_root=settings.data_root, warehouse_path=settings.warehouse_path))
         self.settings = settings
         self.defs = defs
-        self.job = defs.resolve_implicit_global_asset_job_def()
+        self._jobs: dict[frozenset, dg.JobDefinition] = {}
         self.instance = instance_for(settings)
         self.progress = progress or (lambda msg: None)
         self.storage = Storage.from_settings(settings)
         self.asset_keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+
+    def _job(self, keys: list[str]) -> dg.JobDefinition:
+        """A job of these assets and their checks, less the freshness checks (their own schedule runs them)."""
+        wanted = frozenset(keys)
+        if wanted not in self._jobs:
+            from analytics_pipeline.defs.automation import asset_checks as scheduled_checks
+
+            selection = dg.AssetSelection.assets(*keys) - dg.AssetSelection.checks(*scheduled_checks)
+            name = f"analytics_pipeline_cli_{len(self._jobs)}"
+            defs = dg.Definitions(assets=self.defs.assets, asset_checks=self.defs.asset_checks,
+                                  resources=self.defs.resources, jobs=[dg.define_asset_job(name, selection=selection)])
+            self._jobs[wanted] = defs.resolve_job_def(name)
+        return self._jobs[wanted]
 
     def _run(self, keys: list[str], span: tuple[date, date] | None = None) -> dg.ExecuteInProcessResult:
         keys = [k for k in keys if k in self.asset_keys]
@@ -95,9 +108,8 @@ class Runner:
                     "dagster/asset_partition_range_end": span[1].isoformat()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = self.job.execute_in_process(
-                instance=self.instance, asset_selection=[dg.AssetKey(k) for k in keys], tags=tags,
-                run_config=QUIET, raise_on_error=False,
+            result = self._job(keys).execute_in_process(
+                instance=self.instance, tags=tags, run_config=QUIET, raise_on_error=False,
             )
         if not result.success:
             raise RunFailed(_failure_line(result, keys, span))

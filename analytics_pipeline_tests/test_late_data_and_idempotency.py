@@ -68,3 +68,23 @@ def test_materialize_twice_leaves_every_table_identical(settings):
     # no lake directory holds anything but the one published file
     stray = [p for p in (root / "lake").rglob("*") if p.is_file() and p.name != "data.parquet"]
     assert stray == []
+
+
+def test_every_asset_check_passes_on_realistic_data(settings):
+    """On generated data (duplicates, late and malformed lines, bots, midnight) no check fails."""
+    import dagster as dg
+
+    root = Path(settings.data_root)
+    generate(Storage(str(root)), D, D + timedelta(days=1), 3000, seed=5)
+    materialize(settings, D, D + timedelta(days=1))
+    instance = dg.DagsterInstance.get()
+    records = instance.get_event_records(
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION), limit=1000
+    )
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    names = {e.check_name for e in evaluations}
+    assert {"lines_accounted_for", "no_clear_ip", "unique_event_id", "events_contract", "no_view_counted_twice",
+            "watch_time_within_wall_time", "platform_views_equal_sum_over_videos",
+            "heatmap_views_within_video_views", "completion_rate_within_0_1"} <= names
+    failed = [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
+    assert failed == []
