@@ -24,7 +24,11 @@ def _table(columns: list[str], rows: list[tuple], total: int) -> str:
 
 
 def run_query(warehouse: str, sql: str, fmt: str, output: str | None, limit: int) -> int:
-    con = connect(warehouse, read_only=True)
+    from analytics_pipeline.lib.storage import Storage
+    from analytics_pipeline.settings import load_settings
+
+    # with an s3:// root the views read the bucket through the same client as the pipeline
+    con = connect(warehouse, read_only=True, storage=Storage.from_settings(load_settings()))
     try:
         rel = con.sql(sql)
     except duckdb.Error as exc:

@@ -2,7 +2,8 @@
 
 SQL files in `sql/` refer to inputs by plain relation names (`events`, `video_catalog`, ...);
 `register_partitions` binds such a name to lake partitions, the way dbt's `ref` binds a model.
-Local roots are read by DuckDB directly; remote roots (no `httpfs` here) through pyarrow.
+DuckDB reads both kinds of root itself; for an `s3://` root (no `httpfs` here) it is handed
+pyarrow's S3 client as a filesystem (`lib/s3.py`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,27 @@ from typing import Iterable
 import duckdb
 import pyarrow as pa
 
+from analytics_pipeline.lib.s3 import register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.settings import SQL_DIR
 
 
-def connect(database: str = ":memory:", read_only: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    database: str = ":memory:", read_only: bool = False, threads: int | None = None, storage: Storage | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection in UTC; with a remote `storage`, `s3://` paths of its bucket resolve."""
     con = duckdb.connect(database, read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    if storage is not None:
+        register_lake_filesystem(con, storage)
     return con
+
+
+def connect_warehouse(settings) -> duckdb.DuckDBPyConnection:
+    """The warehouse file, read-only, able to follow its views into the data root (local or S3)."""
+    return connect(settings.warehouse_path, read_only=True, storage=Storage.from_settings(settings))
 
 
 def load_sql(name: str) -> str:
@@ -53,28 +65,22 @@ def register_partitions(
         con.unregister(name)
     except Exception:
         pass
-    if files and not storage.remote:
+    if files:
+        # The same DuckDB reader for both roots (same types and nullability); a bucket is read
+        # through pyarrow's S3 client handed to DuckDB as a filesystem (no httpfs needed).
+        register_lake_filesystem(con, storage)
         paths = ", ".join(_quote(storage.uri(f)) for f in files)
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{paths}], hive_partitioning = true)"
         )
         return len(files)
-    tables = []
-    for f in files:
-        t = storage.read_parquet(f)
-        day = date.fromisoformat(f.split("date=")[1].split("/")[0])
-        t = t.append_column("date", pa.array([day] * t.num_rows, pa.date32()))
-        tables.append(t)
-    if tables:
-        arrow = pa.concat_tables(tables, promote_options="default")
-    else:
-        schema = empty_schema if empty_schema is not None else pa.schema([])
-        if "date" not in schema.names:
-            schema = schema.append(pa.field("date", pa.date32()))
-        arrow = schema.empty_table()
+    schema = empty_schema if empty_schema is not None else pa.schema([])
+    if "date" not in schema.names:
+        schema = schema.append(pa.field("date", pa.date32()))
+    arrow = schema.empty_table()
     con.register(f"__{name}_arrow", arrow)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}_arrow")
-    return len(files)
+    return 0
 
 
 def register_snapshot(

@@ -2,13 +2,25 @@
 
 Everything goes through a pyarrow filesystem, so the same calls serve a laptop and a bucket.
 Lake partitions are one Parquet file each (`lake/<table>/date=YYYY-MM-DD/data.parquet`),
-written under a temporary name and then moved into place, so a reader sees the previous
-complete partition or the new one, never half of one, and a re-run replaces instead of adding.
+written under a temporary name in `<root>/.staging/` and then moved into place, so a reader
+sees the previous complete partition or the new one, never half of one, a re-run replaces
+instead of adding, and a killed writer leaves nothing inside `lake/` (only a stray temporary
+file under `.staging/`, which `clean_staging` or an S3 lifecycle rule removes).
+
+On S3 the move is a server-side copy of the finished temporary object onto the final key
+(one PUT-like step: readers see the old object until the copy completes, then the new one)
+followed by deleting the temporary object. Writing straight to the final key is avoided: a
+stream closed on an error path may complete its upload with partial content.
 """
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import shutil
+import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +32,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 PARQUET_NAME = "data.parquet"
+STAGING_DIR = ".staging"  # temporary files; a dot name, so never mistaken for a table or landing folder
 
 
 @dataclass(frozen=True)
@@ -99,13 +112,14 @@ class Storage:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Write a whole file atomically (temporary name, then move into place)."""
-        target = self.full(rel)
-        parent = str(PurePosixPath(target).parent)
-        self.fs.create_dir(parent, recursive=True)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{PurePosixPath(target).name}"
-        with self.fs.open_output_stream(tmp) as f:
-            f.write(data)
-        self.fs.move(tmp, target)
+        tmp = self._temp_key(rel)
+        try:
+            with self.fs.open_output_stream(tmp, compression=None) as f:
+                f.write(data)
+        except BaseException:
+            self._discard(tmp)
+            raise
+        self._commit(tmp, rel)
 
     def delete_file(self, rel: str) -> None:
         if self.exists(rel):
@@ -129,12 +143,13 @@ class Storage:
 
     def write_parquet(self, rel: str, table: pa.Table) -> None:
         """Write one Parquet file atomically; `rel` is replaced if it exists."""
-        target = self.full(rel)
-        parent = str(PurePosixPath(target).parent)
-        self.fs.create_dir(parent, recursive=True)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}.parquet"
-        pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=1_000_000)
-        self.fs.move(tmp, target)
+        tmp = self._temp_key(rel)
+        try:
+            pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=1_000_000)
+        except BaseException:
+            self._discard(tmp)
+            raise
+        self._commit(tmp, rel)
 
     def write_partition(self, table_name: str, day: date | str, table: pa.Table) -> str:
         rel = self.partition_file(table_name, day)
@@ -177,29 +192,66 @@ class Storage:
     def staging_path(self, rel: str) -> str:
         """A local path to write `rel`'s new content to before `publish` moves it into place.
 
-        Local roots stage beside the target (same filesystem, so the move is an atomic rename).
+        Local roots stage in `<root>/.staging/` (same filesystem, so `publish` is one rename);
+        remote roots in a local temporary folder that `publish` uploads and removes.
         """
-        import os
-        import tempfile
-
-        name = f".tmp-{uuid.uuid4().hex}-{PurePosixPath(rel).name}"
+        name = f"{uuid.uuid4().hex}-{PurePosixPath(rel).name}"
         if not self.remote:
-            parent = PurePosixPath(self.full(rel)).parent
-            os.makedirs(parent, exist_ok=True)
-            return str(parent / name)
+            return self._temp_key(rel)
         return os.path.join(tempfile.mkdtemp(prefix="analytics-stage-"), name)
 
     def publish(self, local_path: str, rel: str) -> None:
         """Move a staged local file to `rel`, replacing what was there in one step."""
-        import os
-        import shutil
-
         if not self.remote:
-            os.replace(local_path, self.full(rel))
+            self._commit(local_path, rel)
             return
+        tmp = self._temp_key(rel)
+        try:
+            pafs.copy_files(local_path, tmp, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=self.fs)
+        except BaseException:
+            self._discard(tmp)
+            raise
+        finally:
+            shutil.rmtree(os.path.dirname(local_path), ignore_errors=True)
+        self._commit(tmp, rel)
+
+    # -- the one place a finished file becomes visible -------------------------------------
+    def _temp_key(self, rel: str) -> str:
+        """A fresh temporary path (inside `self.fs`) for new content of `rel`."""
+        staging = self.full(STAGING_DIR)
+        if not self.remote:
+            os.makedirs(staging, exist_ok=True)
+        return f"{staging}/{uuid.uuid4().hex}-{PurePosixPath(rel).name}"
+
+    def _commit(self, tmp: str, rel: str) -> None:
+        """Replace `rel` by the complete temporary file `tmp` (rename locally, copy+delete on S3)."""
         target = self.full(rel)
-        parent = str(PurePosixPath(target).parent)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{PurePosixPath(target).name}"
-        pafs.copy_files(local_path, tmp, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=self.fs)
+        if not self.remote:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:  # `.staging` on another device than the table (a mounted folder)
+                if exc.errno != errno.EXDEV:
+                    raise
+                beside = f"{os.path.dirname(target)}/.{uuid.uuid4().hex}.tmp"
+                shutil.move(tmp, beside)
+                os.replace(beside, target)
+            return
         self.fs.move(tmp, target)
-        shutil.rmtree(os.path.dirname(local_path), ignore_errors=True)
+
+    def _discard(self, tmp: str) -> None:
+        try:
+            self.fs.delete_file(tmp)
+        except (FileNotFoundError, OSError):
+            pass
+
+    def clean_staging(self, older_than_s: float = 6 * 3600) -> int:
+        """Delete temporary files a killed writer left in `.staging/`; returns how many.
+
+        Only files older than `older_than_s`, so concurrent writers' files are left alone.
+        """
+        cutoff = time.time() - older_than_s
+        stale = [e for e in self.list_files(STAGING_DIR) if e.mtime is not None and e.mtime < cutoff]
+        for entry in stale:
+            self._discard(self.full(entry.path))
+        return len(stale)

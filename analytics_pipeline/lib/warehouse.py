@@ -1,7 +1,14 @@
 """The analysts' DuckDB file: one view per lake table plus the period macros.
 
 Built under a temporary name and moved into place, so a reader holding the old file keeps a
-consistent view and the next `connect` sees the new one. Only the `warehouse` asset calls this.
+consistent view and the next `connect` sees the new one. Only the `warehouse` asset calls this
+(Dagster pool `warehouse`, one slot); a file lock beside the warehouse also serialises builds
+of runs that do not share a Dagster instance, e.g. two `analytics-pipeline materialize` at once.
+
+With an `s3://` data root the file stays local and its views keep `s3://` paths. DuckDB binds a
+view's `read_parquet` when the view is created, so the building connection reads the bucket
+through pyarrow (`lib/s3.py`); an analyst's DuckDB reads the same paths with `httpfs` and an S3
+secret (`_warehouse_info.analyst_setup` holds the statements, keys left to the credential chain).
 """
 
 from __future__ import annotations
@@ -12,9 +19,13 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from filelock import FileLock
 
+from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
 from analytics_pipeline.lib.storage import PARQUET_NAME, Storage
 from analytics_pipeline.settings import SQL_DIR
+
+LOCK_TIMEOUT_S = 15 * 60  # a warehouse build takes seconds; waiting longer means a stuck holder
 
 
 def lake_tables(storage: Storage) -> dict[str, str]:
@@ -41,33 +52,36 @@ def build_warehouse(storage: Storage, path: str, empty_tables: dict[str, pa.Sche
     """Write the warehouse file at `path`; returns the tables it exposes and how."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target.with_name(target.name + ".lock")), timeout=LOCK_TIMEOUT_S):
+        return _build(storage, target, empty_tables or {})
+
+
+def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -> dict[str, str]:
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     tables = lake_tables(storage)
     try:
         con = duckdb.connect(str(tmp))
         con.execute("SET TimeZone = 'UTC'")
-        if storage.remote:
-            # Analysts need httpfs (INSTALL httpfs; LOAD httpfs; CREATE SECRET ... TYPE s3) to query these.
-            con.execute("CREATE OR REPLACE TABLE _warehouse_info AS SELECT 'remote' AS lake, ? AS root", [storage.root])
+        if register_lake_filesystem(con, storage):
+            setup = analyst_setup_sql(storage.root, storage.endpoint_url, storage.region)
+            con.execute(
+                "CREATE OR REPLACE TABLE _warehouse_info AS SELECT 'remote' AS lake, ? AS root, ? AS analyst_setup",
+                [storage.root, setup],
+            )
         for table, kind in sorted(tables.items()):
-            if storage.remote:
-                con.execute(view_sql(storage, table, kind).replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE VIEW", 1))
-            else:
-                con.execute(view_sql(storage, table, kind))
-        for table, schema in (empty_tables or {}).items():
+            con.execute(view_sql(storage, table, kind))
+        for table, schema in empty_tables.items():
             if table not in tables:
                 con.register("_empty", schema.empty_table())
                 con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _empty")
                 con.unregister("_empty")
         macros = SQL_DIR / "warehouse" / "macros.sql"
-        if macros.exists() and "playback_sessions" in tables | (empty_tables or {}).keys():
+        if macros.exists() and "playback_sessions" in tables | empty_tables.keys():
             con.execute(macros.read_text())
         con.close()
         os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
-        wal = Path(str(tmp) + ".wal")
-        if wal.exists():
-            wal.unlink()
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            if leftover.exists():
+                leftover.unlink()
     return tables
