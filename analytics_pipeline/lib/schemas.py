@@ -102,7 +102,10 @@ def round_floats(table: pa.Table, digits: int = 9) -> pa.Table:
     re-run must leave every table identical. 1e-9 is far below any figure's meaning."""
     import pyarrow.compute as pc
 
+    scale = 10.0 ** digits
+    # x * 10^d rounded to an integer and divided back: pc.round(x, d) leaves some neighbours apart
     columns = [
-        pc.round(col, digits) if pa.types.is_floating(col.type) else col for col in table.columns
+        pc.divide(pc.round(pc.multiply(col, scale)), scale).cast(col.type) if pa.types.is_floating(col.type) else col
+        for col in table.columns
     ]
     return pa.Table.from_arrays(columns, schema=table.schema)
