@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date, timedelta
 
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.sessionize import build_playback_sessions
 from analytics_pipeline.lib.storage import Storage
+
+MEMORY_LIMIT = "4GB"
 
 
 def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> dict:
@@ -15,13 +19,25 @@ def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> di
     A view belongs to the day of its first event, so D-1 tells which sessions were already
     running at midnight and D+1 completes views that run past midnight.
     """
+    spill = tempfile.mkdtemp(prefix="sessions-")
     con = duck.connect()
+    # bounded: the intermediate tables of a 10 M-event day spill to disk instead of growing
+    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET enable_progress_bar = false")
+    try:
+        return _build(con, storage, day, gap_minutes)
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _build(con, storage: Storage, day: date, gap_minutes: int) -> dict:
     duck.register_partitions(
         con, "events", storage, "events", [day - timedelta(days=1), day, day + timedelta(days=1)], schemas.EVENTS
     )
     duck.register_snapshot(con, "video_catalog", storage, "video_catalog", schemas.VIDEO_CATALOG)
     sessions, ranges = build_playback_sessions(con, day, gap_minutes)
-    con.close()
     storage.write_partition("playback_sessions", day, sessions)
     storage.write_partition("played_ranges", day, ranges)
     return {"views": sessions.num_rows, "ranges": ranges.num_rows, "sessions": sessions}

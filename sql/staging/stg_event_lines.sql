@@ -11,7 +11,10 @@ WITH lines AS (
     WHERE CASE WHEN left(raw, 1) IN (' ', E'\t', E'\r', E'\n') THEN trim(raw, E' \t\r\n') <> '' ELSE true END
 ),
 rooted AS (
-    SELECT *, CASE WHEN is_json THEN json_type(raw) END AS root_type FROM lines
+    -- valid JSON that opens with a brace is an object: no parse needed to say so
+    SELECT *, CASE WHEN is_json THEN CASE WHEN starts_with(raw, '{') THEN 'OBJECT' ELSE json_type(raw) END END
+        AS root_type
+    FROM lines
 ),
 extracted AS (
     -- one pass for the JSON type of every field, one for its value as text
@@ -29,39 +32,64 @@ extracted AS (
             '$.duration_s', '$.playback_rate', '$.bitrate_kbps', '$.rendition', '$.error_code',
             '$.error_message', '$.error_fatal', '$.user_agent', '$.ip', '$.country', '$.referrer',
             '$.player', '$.properties'
-        ]) END AS f
+        ]) END AS f0
     FROM rooted
 ),
 kinds AS (
-    SELECT *, t0 AS t  -- t[i] = 'NULL' is a JSON null, which counts as absent
+    -- the lists unpacked once; t_i = 'NULL' is a JSON null, which counts as absent
+    SELECT source_file, file_order, line_number, raw, bad_utf8, oversized, is_json, root_type,
+        t0[1] AS t_1, f0[1] AS f_1,
+        t0[2] AS t_2, f0[2] AS f_2,
+        t0[3] AS t_3, f0[3] AS f_3,
+        t0[4] AS t_4, f0[4] AS f_4,
+        t0[5] AS t_5, f0[5] AS f_5,
+        t0[6] AS t_6, f0[6] AS f_6,
+        t0[7] AS t_7, f0[7] AS f_7,
+        t0[8] AS t_8, f0[8] AS f_8,
+        t0[9] AS t_9, f0[9] AS f_9,
+        t0[10] AS t_10, f0[10] AS f_10,
+        t0[11] AS t_11, f0[11] AS f_11,
+        t0[12] AS t_12, f0[12] AS f_12,
+        t0[13] AS t_13, f0[13] AS f_13,
+        t0[14] AS t_14, f0[14] AS f_14,
+        t0[15] AS t_15, f0[15] AS f_15,
+        t0[16] AS t_16, f0[16] AS f_16,
+        t0[17] AS t_17, f0[17] AS f_17,
+        t0[18] AS t_18, f0[18] AS f_18,
+        t0[19] AS t_19, f0[19] AS f_19,
+        t0[20] AS t_20, f0[20] AS f_20,
+        t0[21] AS t_21, f0[21] AS f_21,
+        t0[22] AS t_22, f0[22] AS f_22,
+        t0[23] AS t_23, f0[23] AS f_23
     FROM extracted
 ),
 typed AS (
     SELECT
-        source_file, file_order, line_number, raw, bad_utf8, oversized, is_json, root_type, t,
-        CASE WHEN t[1] = 'VARCHAR' THEN f[1] END AS event_id,
-        CASE WHEN t[2] = 'VARCHAR' THEN f[2] END AS event_type,
-        CASE WHEN t[3] = 'VARCHAR' THEN f[3] END AS occurred_at_text,
-        CASE WHEN t[4] = 'VARCHAR' THEN f[4] END AS received_at_text,
-        CASE WHEN t[5] = 'VARCHAR' THEN f[5] END AS session_id,
-        CASE WHEN t[6] = 'VARCHAR' THEN f[6] END AS viewer_id,
-        CASE WHEN t[7] = 'VARCHAR' THEN f[7] END AS user_id,
-        CASE WHEN t[8] = 'VARCHAR' THEN f[8] END AS video_id,
-        CASE WHEN t[9] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[9]::DOUBLE END AS position_s,
-        CASE WHEN t[10] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[10]::DOUBLE END AS from_position_s,
-        CASE WHEN t[11] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[11]::DOUBLE END AS duration_s,
-        CASE WHEN t[12] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[12]::DOUBLE END AS playback_rate,
-        CASE WHEN t[13] IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f[13]::DOUBLE END AS bitrate_value,
-        CASE WHEN t[14] = 'VARCHAR' THEN f[14] END AS rendition,
-        CASE WHEN t[15] = 'VARCHAR' THEN f[15] END AS error_code,
-        CASE WHEN t[16] = 'VARCHAR' THEN f[16] END AS error_message,
-        CASE WHEN t[17] = 'BOOLEAN' THEN f[17] = 'true' END AS error_fatal,
-        CASE WHEN t[18] = 'VARCHAR' THEN f[18] END AS user_agent,
-        CASE WHEN t[19] = 'VARCHAR' THEN f[19] END AS ip,
-        CASE WHEN t[20] = 'VARCHAR' THEN f[20] END AS country,
-        CASE WHEN t[21] = 'VARCHAR' THEN f[21] END AS referrer,
-        CASE WHEN t[22] = 'VARCHAR' THEN f[22] END AS player,
-        CASE WHEN t[23] = 'OBJECT' THEN f[23] END AS properties
+        source_file, file_order, line_number, raw, bad_utf8, oversized, is_json, root_type,
+        t_1, t_2, t_3, t_4, t_5, t_6, t_7, t_8, t_9, t_10, t_11, t_12, t_13, t_14, t_15, t_16, t_17, t_18, t_19, t_20, t_21, t_22, t_23,
+        CASE WHEN t_1 = 'VARCHAR' THEN f_1 END AS event_id,
+        CASE WHEN t_2 = 'VARCHAR' THEN f_2 END AS event_type,
+        CASE WHEN t_3 = 'VARCHAR' THEN f_3 END AS occurred_at_text,
+        CASE WHEN t_4 = 'VARCHAR' THEN f_4 END AS received_at_text,
+        CASE WHEN t_5 = 'VARCHAR' THEN f_5 END AS session_id,
+        CASE WHEN t_6 = 'VARCHAR' THEN f_6 END AS viewer_id,
+        CASE WHEN t_7 = 'VARCHAR' THEN f_7 END AS user_id,
+        CASE WHEN t_8 = 'VARCHAR' THEN f_8 END AS video_id,
+        CASE WHEN t_9 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_9::DOUBLE END AS position_s,
+        CASE WHEN t_10 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_10::DOUBLE END AS from_position_s,
+        CASE WHEN t_11 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_11::DOUBLE END AS duration_s,
+        CASE WHEN t_12 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_12::DOUBLE END AS playback_rate,
+        CASE WHEN t_13 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_13::DOUBLE END AS bitrate_value,
+        CASE WHEN t_14 = 'VARCHAR' THEN f_14 END AS rendition,
+        CASE WHEN t_15 = 'VARCHAR' THEN f_15 END AS error_code,
+        CASE WHEN t_16 = 'VARCHAR' THEN f_16 END AS error_message,
+        CASE WHEN t_17 = 'BOOLEAN' THEN f_17 = 'true' END AS error_fatal,
+        CASE WHEN t_18 = 'VARCHAR' THEN f_18 END AS user_agent,
+        CASE WHEN t_19 = 'VARCHAR' THEN f_19 END AS ip,
+        CASE WHEN t_20 = 'VARCHAR' THEN f_20 END AS country,
+        CASE WHEN t_21 = 'VARCHAR' THEN f_21 END AS referrer,
+        CASE WHEN t_22 = 'VARCHAR' THEN f_22 END AS player,
+        CASE WHEN t_23 = 'OBJECT' THEN f_23 END AS properties
     FROM kinds
 ),
 timed AS (
@@ -87,37 +115,37 @@ checked AS (
             WHEN NOT is_json THEN 'invalid_json: the line is not JSON'
             WHEN root_type <> 'OBJECT' THEN 'not_an_object: the line is JSON ' || lower(root_type) || ', not an object'
             -- required fields
-            WHEN coalesce(t[1], 'NULL') = 'NULL' THEN 'missing_field: event_id'
-            WHEN coalesce(t[2], 'NULL') = 'NULL' THEN 'missing_field: event_type'
-            WHEN coalesce(t[3], 'NULL') = 'NULL' THEN 'missing_field: occurred_at'
-            WHEN coalesce(t[5], 'NULL') = 'NULL' THEN 'missing_field: session_id'
-            WHEN coalesce(t[6], 'NULL') = 'NULL' THEN 'missing_field: viewer_id'
-            WHEN coalesce(t[8], 'NULL') = 'NULL' THEN 'missing_field: video_id'
+            WHEN coalesce(t_1, 'NULL') = 'NULL' THEN 'missing_field: event_id'
+            WHEN coalesce(t_2, 'NULL') = 'NULL' THEN 'missing_field: event_type'
+            WHEN coalesce(t_3, 'NULL') = 'NULL' THEN 'missing_field: occurred_at'
+            WHEN coalesce(t_5, 'NULL') = 'NULL' THEN 'missing_field: session_id'
+            WHEN coalesce(t_6, 'NULL') = 'NULL' THEN 'missing_field: viewer_id'
+            WHEN coalesce(t_8, 'NULL') = 'NULL' THEN 'missing_field: video_id'
             -- types of every present field
-            WHEN t[1] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: event_id must be a string'
-            WHEN t[2] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: event_type must be a string'
-            WHEN t[3] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: occurred_at must be a string'
-            WHEN t[4] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: received_at must be a string'
-            WHEN t[5] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: session_id must be a string'
-            WHEN t[6] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: viewer_id must be a string'
-            WHEN t[7] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: user_id must be a string'
-            WHEN t[8] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: video_id must be a string'
-            WHEN t[9] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: position_s must be a number'
-            WHEN t[10] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: from_position_s must be a number'
-            WHEN t[11] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: duration_s must be a number'
-            WHEN t[12] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: playback_rate must be a number'
-            WHEN t[13] NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') OR bitrate_value <> floor(bitrate_value)
+            WHEN t_1 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: event_id must be a string'
+            WHEN t_2 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: event_type must be a string'
+            WHEN t_3 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: occurred_at must be a string'
+            WHEN t_4 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: received_at must be a string'
+            WHEN t_5 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: session_id must be a string'
+            WHEN t_6 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: viewer_id must be a string'
+            WHEN t_7 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: user_id must be a string'
+            WHEN t_8 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: video_id must be a string'
+            WHEN t_9 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: position_s must be a number'
+            WHEN t_10 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: from_position_s must be a number'
+            WHEN t_11 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: duration_s must be a number'
+            WHEN t_12 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: playback_rate must be a number'
+            WHEN t_13 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') OR bitrate_value <> floor(bitrate_value)
                 THEN 'wrong_type: bitrate_kbps must be an integer'
-            WHEN t[14] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: rendition must be a string'
-            WHEN t[15] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: error_code must be a string'
-            WHEN t[16] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: error_message must be a string'
-            WHEN t[17] NOT IN ('BOOLEAN', 'NULL') THEN 'wrong_type: error_fatal must be a boolean'
-            WHEN t[18] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: user_agent must be a string'
-            WHEN t[19] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: ip must be a string'
-            WHEN t[20] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: country must be a string'
-            WHEN t[21] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: referrer must be a string'
-            WHEN t[22] NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: player must be a string'
-            WHEN t[23] NOT IN ('OBJECT', 'NULL') THEN 'wrong_type: properties must be an object'
+            WHEN t_14 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: rendition must be a string'
+            WHEN t_15 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: error_code must be a string'
+            WHEN t_16 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: error_message must be a string'
+            WHEN t_17 NOT IN ('BOOLEAN', 'NULL') THEN 'wrong_type: error_fatal must be a boolean'
+            WHEN t_18 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: user_agent must be a string'
+            WHEN t_19 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: ip must be a string'
+            WHEN t_20 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: country must be a string'
+            WHEN t_21 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: referrer must be a string'
+            WHEN t_22 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: player must be a string'
+            WHEN t_23 NOT IN ('OBJECT', 'NULL') THEN 'wrong_type: properties must be an object'
             -- values
             WHEN length(event_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: event_id must be 1..128 characters'
             WHEN length(session_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: session_id must be 1..128 characters'
@@ -125,7 +153,7 @@ checked AS (
             WHEN length(video_id) NOT BETWEEN 1 AND 128 THEN 'invalid_value: video_id must be 1..128 characters'
             WHEN NOT (is_playback OR is_engagement) THEN 'unknown_event_type: ' || left(event_type, 64)
             WHEN occurred_at IS NULL THEN 'bad_timestamp: occurred_at is not an RFC 3339 timestamp'
-            WHEN t[4] = 'VARCHAR' AND received_at IS NULL THEN 'bad_timestamp: received_at is not an RFC 3339 timestamp'
+            WHEN t_4 = 'VARCHAR' AND received_at IS NULL THEN 'bad_timestamp: received_at is not an RFC 3339 timestamp'
             WHEN is_playback AND position_s IS NULL THEN 'missing_field: position_s'
             WHEN event_type = 'seek' AND from_position_s IS NULL THEN 'missing_field: from_position_s'
             WHEN event_type = 'quality_change' AND bitrate_value IS NULL THEN 'missing_field: bitrate_kbps'

@@ -9,6 +9,7 @@ days after the original is dropped without reading all of history.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import queue
@@ -29,6 +30,8 @@ from analytics_pipeline.lib.useragents import user_agent_table
 
 STAGED_TABLE = "event_arrivals"  # accepted events of one arrival day, before the per-day union
 EVENT_SUFFIXES = (".jsonl", ".jsonl.gz")
+SCAN_CHUNK_ROWS = 16384
+MEMORY_LIMIT = "3GB"  # DuckDB's share; beyond it `staged` spills to the work folder
 UNPARSED_REASONS = ("oversized_line", "invalid_utf8", "invalid_json", "not_an_object")
 
 
@@ -90,7 +93,7 @@ def _file_batches(storage: Storage, files, facts: dict[str, dict]):
             for batch in read_line_batches(stream, name.endswith(".gz"), scan):
                 n = len(batch.line_number)
                 fact["lines"] += n
-                yield pa.table({
+                table = pa.table({
                     "source_file": pa.repeat(pa.scalar(name, pa.string()), n),
                     "file_order": pa.repeat(pa.scalar(order, pa.int32()), n),
                     "line_number": batch.line_number,
@@ -98,6 +101,8 @@ def _file_batches(storage: Storage, files, facts: dict[str, dict]):
                     "bad_utf8": batch.bad_utf8,
                     "oversized": batch.oversized,
                 })
+                # DuckDB scans one Arrow record batch per thread: several let both cores parse
+                yield pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_CHUNK_ROWS))
             while stream.read(1 << 20):  # hash the whole file even after a fault
                 pass
         fact["sha"] = stream.sha.hexdigest()
@@ -130,18 +135,44 @@ EMPTY_BATCH = pa.schema([("source_file", pa.string()), ("file_order", pa.int32()
                          ("raw", pa.large_string()), ("bad_utf8", pa.bool_()), ("oversized", pa.bool_())])
 
 
-def _stage_lines(con, storage: Storage, arrival: date, files) -> dict[str, dict]:
-    """Parse and check every line into the table `staged`; returns per-file facts."""
+def _stage_lines(con, storage: Storage, arrival: date, files, spill_dir: str) -> dict[str, dict]:
+    """Parse and check every line into the relation `staged`; returns per-file facts.
+
+    Each batch is written to its own uncompressed Parquet file in `spill_dir` (dictionary
+    encoding keeps them small): memory stays bounded, and appending to a DuckDB table was
+    as costly as the parse itself.
+    """
     arrival_end = datetime.combine(arrival + timedelta(days=1), time(0), tzinfo=timezone.utc)
-    stage_sql = duck.load_sql("staging/stg_event_lines")
+    # the file name is kept once in `files`, not on every staged row
+    stage_sql = f"SELECT * EXCLUDE (source_file) FROM ({duck.load_sql('staging/stg_event_lines')})"
+    os.makedirs(spill_dir, exist_ok=True)
     facts: dict[str, dict] = {}
-    con.register("line_batch", EMPTY_BATCH.empty_table())
-    con.execute(f"CREATE TABLE staged AS {stage_sql}", {"arrival_end": arrival_end})
-    for tbl in _prefetched(_file_batches(storage, files, facts)):
+    batches = _prefetched(_file_batches(storage, files, facts))
+    # an empty file only when there is nothing else: DuckDB estimates the size of the whole
+    # relation from its first file, and joins hash the side it thinks is smaller
+    empty = EMPTY_BATCH.empty_table()
+    for number, tbl in enumerate(itertools.chain(batches, [empty]), start=1):
+        if tbl is empty and number > 1:
+            break
         con.register("line_batch", tbl)
-        con.execute(f"INSERT INTO staged {stage_sql}", {"arrival_end": arrival_end})
+        con.execute(
+            f"COPY ({stage_sql}) TO '{spill_dir}/{number:06d}.parquet' (FORMAT parquet, COMPRESSION uncompressed)",
+            {"arrival_end": arrival_end},
+        )
     con.unregister("line_batch")
+    con.execute(f"CREATE TEMP VIEW staged AS SELECT * FROM read_parquet('{spill_dir}/*.parquet')")
+    _small_table(con, "files", pa.table({
+        "file_order": pa.array(range(len(files)), pa.int32()),
+        "source_file": pa.array([f.path for f in files], pa.string()),
+    }))
     return facts
+
+
+def _small_table(con, name: str, table: pa.Table) -> None:
+    """A DuckDB table, not a registered Arrow one: its known size makes joins hash the small side."""
+    con.register(f"__{name}_arrow", table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM __{name}_arrow")
+    con.unregister(f"__{name}_arrow")
 
 
 def _earlier_ids(con, storage: Storage, arrival: date) -> None:
@@ -168,13 +199,13 @@ def _earlier_ids(con, storage: Storage, arrival: date) -> None:
 def _lookups(con, ip_key: bytes) -> None:
     ips = [r[0] for r in con.sql("SELECT DISTINCT ip FROM staged WHERE ip IS NOT NULL").fetchall()]
     uas = [r[0] for r in con.sql("SELECT DISTINCT user_agent FROM staged WHERE reason IS NULL").fetchall()]
-    con.register("ip_lookup", ip_hash_table(ip_key, ips))
-    con.register("ua_lookup", user_agent_table(uas))
+    _small_table(con, "ip_lookup", ip_hash_table(ip_key, ips))
+    _small_table(con, "ua_lookup", user_agent_table(uas))
 
 
 def _quarantine_table(con, arrival: date, facts: dict[str, dict]) -> pa.Table:
     rows = con.sql(
-        "SELECT s.source_file, s.line_number, s.reason, s.raw, s.ip, l.ip_hash FROM staged s "
+        "SELECT f.source_file, s.line_number, s.reason, s.raw, s.ip, l.ip_hash FROM staged s JOIN files f USING (file_order) "
         "LEFT JOIN ip_lookup l USING (ip) WHERE s.reason IS NOT NULL ORDER BY s.file_order, s.line_number"
     ).fetchall()
     out = {"arrival_date": [], "source_file": [], "line_number": [], "reason": [], "raw": []}
@@ -199,15 +230,23 @@ def _quarantine_table(con, arrival: date, facts: dict[str, dict]) -> pa.Table:
     return pa.Table.from_pydict(out, schema=schemas.EVENTS_QUARANTINE)
 
 
-ACCEPTED_SQL = """
-CREATE TEMP TABLE accepted AS
+# The positions of the duplicate lines: a later delivery of an id within the arrival (the first
+# in file and line order wins), or an id another arrival already staged. Only repeated ids are
+# grouped further, so this stays small next to `staged`.
+DUPLICATES_SQL = """
+CREATE TEMP TABLE duplicates AS
 WITH valid AS (
-    SELECT s.*, occurred_at::DATE AS event_date,
-           row_number() OVER (PARTITION BY event_id ORDER BY file_order, line_number) AS delivery
-    FROM staged s WHERE reason IS NULL
+    SELECT event_id, file_order, line_number, file_order::BIGINT * 4294967296 + line_number AS position
+    FROM staged WHERE reason IS NULL
+),
+repeated AS (
+    SELECT event_id, min(position) AS first_position FROM valid GROUP BY event_id HAVING count(*) > 1
 )
-SELECT v.*, (v.delivery > 1 OR o.event_id IS NOT NULL) AS is_duplicate
-FROM valid v LEFT JOIN other_ids o USING (event_id)
+SELECT DISTINCT file_order, line_number FROM (
+    SELECT v.file_order, v.line_number FROM valid v JOIN repeated r USING (event_id) WHERE v.position > r.first_position
+    UNION ALL
+    SELECT v.file_order, v.line_number FROM valid v JOIN other_ids o USING (event_id)
+)
 """
 
 EVENTS_SQL = """
@@ -218,26 +257,36 @@ SELECT
     a.referrer, a.player, a.properties,
     coalesce(u.device_type, 'unknown') AS device_type, u.browser, u.os, coalesce(u.is_bot, false) AS is_bot,
     c.video_id IS NULL AS unknown_video,
-    a.event_date, $arrival::DATE AS arrival_date, a.source_file, a.line_number
-FROM accepted a
+    a.occurred_at::DATE AS event_date, $arrival::DATE AS arrival_date, f.source_file, a.line_number
+FROM staged a
+JOIN files f ON f.file_order = a.file_order
 LEFT JOIN ip_lookup l ON l.ip = a.ip
 LEFT JOIN ua_lookup u ON u.user_agent IS NOT DISTINCT FROM a.user_agent
 LEFT JOIN video_catalog c ON c.video_id = a.video_id
-WHERE NOT a.is_duplicate
+WHERE a.reason IS NULL
+  AND NOT EXISTS (SELECT 1 FROM duplicates d WHERE d.file_order = a.file_order AND d.line_number = a.line_number)
 """
 
+# Per file, from `staged` (every line) and the written events (accepted ones): reading three
+# columns of the output is cheaper than carrying flags on every staged row.
 AUDIT_SQL = """
-SELECT s.source_file,
-       count(*) AS lines_read,
-       count(*) FILTER (WHERE s.reason IS NULL AND NOT a.is_duplicate) AS accepted,
-       count(*) FILTER (WHERE a.is_duplicate) AS duplicates,
-       count(*) FILTER (WHERE s.reason IS NOT NULL) AS quarantined,
-       count(*) FILTER (WHERE NOT a.is_duplicate AND a.event_date < $arrival::DATE) AS late_events,
-       count(*) FILTER (WHERE NOT a.is_duplicate AND c.video_id IS NULL) AS unknown_video_events
-FROM staged s
-LEFT JOIN accepted a ON a.file_order = s.file_order AND a.line_number = s.line_number
-LEFT JOIN video_catalog c ON c.video_id = a.video_id AND a.reason IS NULL
-GROUP BY s.source_file
+WITH lines AS (
+    SELECT file_order, count(*) AS lines_read, count(*) FILTER (WHERE reason IS NOT NULL) AS quarantined
+    FROM staged GROUP BY file_order
+),
+dups AS (SELECT file_order, count(*) AS duplicates FROM duplicates GROUP BY file_order),
+kept AS (
+    SELECT source_file, count(*) AS accepted,
+           count(*) FILTER (WHERE event_date < $arrival::DATE) AS late_events,
+           count(*) FILTER (WHERE unknown_video) AS unknown_video_events
+    FROM written GROUP BY source_file
+)
+SELECT f.source_file, l.lines_read, coalesce(k.accepted, 0), coalesce(d.duplicates, 0), l.quarantined,
+       coalesce(k.late_events, 0), coalesce(k.unknown_video_events, 0)
+FROM lines l
+JOIN files f USING (file_order)
+LEFT JOIN dups d USING (file_order)
+LEFT JOIN kept k ON k.source_file = f.source_file
 """
 
 
@@ -275,25 +324,26 @@ def ingest_arrival(
         con = duck.connect()  # in memory; spills to `tmp` beyond the memory limit
         con.execute(f"SET temp_directory = '{tmp}/spill'")
         con.execute("SET enable_progress_bar = false")
-        con.execute("SET memory_limit = '4GB'")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("SET preserve_insertion_order = false")
-        con.register("video_catalog", catalog)
-        facts = _stage_lines(con, storage, arrival, files)
+        _small_table(con, "video_catalog", catalog)
+        facts = _stage_lines(con, storage, arrival, files, f"{tmp}/staged")
         _earlier_ids(con, storage, arrival)
         _lookups(con, ip_key)
-        con.execute(ACCEPTED_SQL)
+        con.execute(DUPLICATES_SQL)
         params = {"arrival": arrival}
 
         staged_rel = storage.partition_file(STAGED_TABLE, arrival)
         local = storage.staging_path(staged_rel)
         con.execute(
-            f"COPY ({EVENTS_SQL}) TO '{local}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)", params
+            f"COPY ({EVENTS_SQL}) TO '{local}' (FORMAT parquet, COMPRESSION zstd)", params
         )
         quarantine = _quarantine_table(con, arrival, facts)
+        con.execute(f"CREATE TEMP VIEW written AS SELECT source_file, event_date, unknown_video FROM read_parquet('{local}')")
         per_file = {r[0]: r[1:] for r in con.execute(AUDIT_SQL, params).fetchall()}
         event_days = con.sql(
             "SELECT $arrival::DATE AS arrival_date, event_date, count(*) AS events, event_date < $arrival::DATE AS late "
-            "FROM accepted WHERE NOT is_duplicate GROUP BY event_date ORDER BY event_date", params=params
+            "FROM written GROUP BY event_date ORDER BY event_date", params=params
         ).to_arrow_table().cast(schemas.ARRIVAL_EVENT_DAYS)
         con.close()
 

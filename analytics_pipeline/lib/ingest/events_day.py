@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.ingest.arrival import STAGED_TABLE
 from analytics_pipeline.lib.storage import Storage
@@ -21,23 +24,35 @@ def arrivals_for_day(con, storage: Storage, day: date) -> list[date]:
     return [r[0] for r in rows]
 
 
+def _days_of_arrival(con, arrival: date) -> list[date]:
+    rows = con.execute("SELECT DISTINCT event_date FROM all_event_days WHERE date = $a", {"a": arrival}).fetchall()
+    return [r[0] for r in rows]
+
+
 def build_events_day(storage: Storage, day: date) -> dict:
     """Write `lake/events/date=<day>/` (empty when nothing arrived for it); returns figures."""
     con = duck.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = false")
     arrivals = arrivals_for_day(con, storage, day)
-    duck.register_partitions(con, "staged", storage, STAGED_TABLE, arrivals, schemas.EVENTS)
-    # Ingestion already dropped duplicates; this only guards against two arrivals ingested at
-    # once. Row order is not kept: readers order by (occurred_at, arrival_date, source_file, line_number).
-    query = f"""
-        SELECT {EVENT_COLUMNS} FROM staged WHERE event_date = $d
-        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY arrival_date, source_file, line_number) = 1
-    """
     rel = storage.partition_file("events", day)
     local = storage.staging_path(rel)
-    con.execute(f"COPY ({query}) TO '{local}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)", {"d": day})
-    rows = con.execute(f"SELECT count(*) FROM read_parquet('{local}')").fetchone()[0]
+    if len(arrivals) == 1 and _days_of_arrival(con, arrivals[0]) == [day]:
+        # One arrival holding only this day: its staged file (same columns, ingestion dropped
+        # its duplicates) is the partition, byte for byte.
+        source = storage.partition_file(STAGED_TABLE, arrivals[0])
+        pafs.copy_files(storage.full(source), local, source_filesystem=storage.fs,
+                        destination_filesystem=pafs.LocalFileSystem())
+    else:
+        duck.register_partitions(con, "staged", storage, STAGED_TABLE, arrivals, schemas.EVENTS)
+        # Ingestion already dropped duplicates, so one arrival needs no window; it only guards
+        # against two arrivals ingested at once. Row order is not kept: readers order by
+        # (occurred_at, arrival_date, source_file, line_number).
+        query = f"SELECT {EVENT_COLUMNS} FROM staged WHERE event_date = $d"
+        if len(arrivals) > 1:
+            query += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY arrival_date, source_file, line_number) = 1"
+        con.execute(f"COPY ({query}) TO '{local}' (FORMAT parquet, COMPRESSION zstd)", {"d": day})
+    rows = pq.ParquetFile(local).metadata.num_rows
     con.close()
     storage.publish(local, rel)
     return {"rows": rows, "arrivals": [a.isoformat() for a in arrivals]}

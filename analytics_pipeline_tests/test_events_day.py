@@ -1,0 +1,50 @@
+"""The `events` partition of a day in its three shapes: one arrival of that day only, one arrival
+with other days too, several arrivals (with a retry across them)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from analytics_pipeline.lib import schemas
+from analytics_pipeline.lib.ingest.arrival import ingest_arrival
+from analytics_pipeline.lib.ingest.events_day import build_events_day
+from analytics_pipeline.lib.storage import Storage
+from analytics_pipeline_tests.support import lake_rows, write_events
+
+D = date(2026, 6, 10)
+
+
+def ev(event_id: str, at: str) -> dict:
+    return {"event_id": event_id, "event_type": "heartbeat", "occurred_at": at, "session_id": "s",
+            "viewer_id": "v", "video_id": "vid", "position_s": 1.0}
+
+
+def _ids(root: Path, day: date) -> list[str]:
+    return [r["event_id"] for r in lake_rows(root, "events", where=f"date = DATE '{day}'", order="event_id")]
+
+
+def test_the_three_shapes_of_an_event_day(tmp_path):
+    root = tmp_path / "data"
+    storage = Storage(str(root))
+    catalog = schemas.VIDEO_CATALOG.empty_table()
+
+    # 1. one arrival, only its own day: the staged file is copied as it is
+    write_events(root, D, "a.jsonl", [ev("a1", "2026-06-10T10:00:00.000Z"), ev("a2", "2026-06-10T11:00:00.000Z")])
+    ingest_arrival(storage, D, b"k", catalog)
+    assert build_events_day(storage, D)["rows"] == 2
+    assert _ids(root, D) == ["a1", "a2"]
+
+    # 2. the next arrival brings its own day and a late event of D plus a retry of a1
+    d1 = D + timedelta(days=1)
+    write_events(root, d1, "b.jsonl", [ev("b1", "2026-06-11T09:00:00.000Z"), ev("late", "2026-06-10T23:00:00.000Z"),
+                                       ev("a1", "2026-06-10T10:00:00.000Z")])
+    result = ingest_arrival(storage, d1, b"k", catalog)
+    assert (result.accepted, result.duplicates) == (2, 1)
+    assert build_events_day(storage, d1)["rows"] == 1  # one arrival, other days filtered out
+    assert _ids(root, d1) == ["b1"]
+
+    # 3. D now has two arrivals: the union, each event once
+    figures = build_events_day(storage, D)
+    assert figures["arrivals"] == [D.isoformat(), d1.isoformat()]
+    assert _ids(root, D) == ["a1", "a2", "late"]
