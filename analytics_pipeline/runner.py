@@ -19,6 +19,7 @@ from typing import Callable
 
 import dagster as dg
 import yaml
+from filelock import FileLock
 
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.storage import Storage
@@ -142,7 +143,12 @@ class Runner:
         timings["events"] = self.run_phase("events", ["events"], event_days)
         timings["sessions"] = self.run_phase("sessions", ["playback_sessions", "played_ranges"], view_days)
         if mart_keys:
-            timings["marts"] = self.run_phase("marts", mart_keys, self.chained_days(view_days))
+            # Two processes must not each pick their chain of days before the other has written:
+            # the lock makes the second one see the first one's days (see chained_days).
+            lock = Path(self.settings.warehouse_path).parent / ".marts.lock"
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(lock)):
+                timings["marts"] = self.run_phase("marts", mart_keys, self.chained_days(view_days))
         for name, keys in (extra_phases or []):
             if name == "providers" and not self.providers_in_use():
                 self.progress("providers: not configured and nothing stored under landing/providers, skipped")
@@ -159,12 +165,18 @@ class Runner:
         return bool(config.bunny or config.cloudflare or self.storage.is_dir("landing/providers"))
 
     def chained_days(self, days: list[date]) -> list[date]:
-        """Counters and progress of D carry D-1's: rebuilding D means rebuilding every built day after it."""
+        """The days whose marts to build so counters and progress stay one unbroken chain.
+
+        Day D carries D-1's totals: rebuilding D means rebuilding every built day after it, and
+        building D after a gap means building the gap's days first (from the last built day), so
+        a day's totals never depend on which days happened to be built before it.
+        """
         if not days:
             return days
         built = self.storage.partition_days("video_counters")
+        earlier = [d for d in built if d < min(days)]
+        first = max(earlier) + timedelta(days=1) if earlier else min(days)
         last = max([max(days)] + [d for d in built if d > max(days)])
-        first = min(days)
         return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
