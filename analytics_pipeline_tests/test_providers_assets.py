@@ -183,7 +183,7 @@ def test_fetch_parse_reconcile_then_a_failed_refetch_keeps_the_day(server, lake,
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     assert check.metadata["flagged_videos"].data == [{"provider": "bunny", "video_id": "v2"}]
 
-    parse_meta = first.asset_materializations_for_node("provider_video_daily")[0].metadata
+    parse_meta = next(m for m in first.asset_materializations_for_node("provider_daily_figures") if m.asset_key.to_user_string() == "provider_video_daily").metadata
     assert parse_meta["unknown_provider_ids"].data == ["bunny:g9"]
     assert parse_meta["dagster/row_count"].value == 4
 

@@ -97,34 +97,29 @@ def _report_metadata(context, report: ParseReport) -> dict:
 _PARSE_DEPS = [bunny_raw_statistics, cloudflare_raw_analytics, VIDEO_CATALOG]
 
 
-@dg.asset(partitions_def=daily_partitions, group_name=GROUP, deps=_PARSE_DEPS, kinds={"parquet"})
-def provider_video_daily(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """Views and watch time (seconds) per provider, video and day, as the providers reported them."""
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec("provider_video_daily", deps=_PARSE_DEPS, kinds={"parquet"}, group_name=GROUP,
+                     description="Views and watch time (seconds) per provider, video and day, as the providers reported them."),
+        dg.AssetSpec("provider_country_daily", deps=_PARSE_DEPS, kinds={"parquet"}, group_name=GROUP,
+                     description="Views and watch time (seconds) per provider, video, day and country, as reported."),
+    ],
+    partitions_def=daily_partitions,
+    can_subset=False,
+)
+def provider_daily_figures(context: dg.AssetExecutionContext, lake: LakeResource):
+    """Parse the day's stored provider answers once into the per-video and per-country tables."""
     storage = lake.get_storage()
     day = _day(context)
-    table, _, report = daily.provider_day_tables(storage, day, daily.read_catalog(storage))
-    storage.write_partition("provider_video_daily", day, table)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": table.num_rows,
-        "rows_by_provider": dg.MetadataValue.json(_count_by(table, "provider")),
-        **_report_metadata(context, report),
-        "preview": dg.MetadataValue.md(markdown_preview(table)),
-    })
-
-
-@dg.asset(partitions_def=daily_partitions, group_name=GROUP, deps=_PARSE_DEPS, kinds={"parquet"})
-def provider_country_daily(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """Views and watch time (seconds) per provider, video, day and country, as the providers reported them."""
-    storage = lake.get_storage()
-    day = _day(context)
-    _, table, report = daily.provider_day_tables(storage, day, daily.read_catalog(storage))
-    storage.write_partition("provider_country_daily", day, table)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": table.num_rows,
-        "rows_by_provider": dg.MetadataValue.json(_count_by(table, "provider")),
-        **_report_metadata(context, report),
-        "preview": dg.MetadataValue.md(markdown_preview(table)),
-    })
+    videos, countries, report = daily.provider_day_tables(storage, day, daily.read_catalog(storage))
+    for name, table in (("provider_video_daily", videos), ("provider_country_daily", countries)):
+        storage.write_partition(name, day, table)
+        yield dg.MaterializeResult(asset_key=name, metadata={
+            "dagster/row_count": table.num_rows,
+            "rows_by_provider": dg.MetadataValue.json(_count_by(table, "provider")),
+            **_report_metadata(context, report),
+            "preview": dg.MetadataValue.md(markdown_preview(table)),
+        })
 
 
 @dg.asset(partitions_def=daily_partitions, group_name=GROUP, deps=[bunny_raw_statistics, VIDEO_CATALOG],
@@ -145,7 +140,7 @@ def provider_heatmap(context: dg.AssetExecutionContext, lake: LakeResource) -> d
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
-    deps=[provider_video_daily, PLAYBACK_SESSIONS, VIDEO_CATALOG],
+    deps=[dg.AssetKey("provider_video_daily"), PLAYBACK_SESSIONS, VIDEO_CATALOG],
     check_specs=[reconciliation_check_spec],
     kinds={"duckdb", "parquet"},
 )
@@ -182,8 +177,7 @@ def _count_by(table, column: str) -> dict[str, int]:
 assets = [
     bunny_raw_statistics,
     cloudflare_raw_analytics,
-    provider_video_daily,
-    provider_country_daily,
+    provider_daily_figures,
     provider_heatmap,
     provider_reconciliation_daily,
 ]
