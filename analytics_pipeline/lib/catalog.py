@@ -76,3 +76,10 @@ def load_catalog(storage: Storage) -> tuple[pa.Table, list[str]]:
         ORDER BY v.video_id
     """).to_arrow_table()
     return table.cast(schemas.VIDEO_CATALOG), problems
+
+
+def read_catalog(storage: Storage, columns: list[str] | None = None) -> pa.Table:
+    """The `video_catalog` snapshot (or an empty one before it is first built)."""
+    rel = storage.snapshot_path("video_catalog")
+    table = storage.read_parquet(rel) if storage.exists(rel) else schemas.VIDEO_CATALOG.empty_table()
+    return table.select(columns) if columns else table

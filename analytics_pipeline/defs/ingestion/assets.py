@@ -10,7 +10,7 @@ from analytics_pipeline.defs.metadata import preview, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib import schemas
-from analytics_pipeline.lib.catalog import load_catalog
+from analytics_pipeline.lib.catalog import load_catalog, read_catalog
 from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
 from analytics_pipeline.lib.ingest.events_day import build_events_day
@@ -47,11 +47,6 @@ def bunny_videos(context, lake: LakeResource) -> list[dict] | None:
         context.log.warning(f"Bunny video list unavailable, using the last stored one: {exc}")
         videos = None
     return videos if videos is not None else stored_bunny_videos(storage)
-
-
-def read_catalog(storage) -> pa.Table:
-    rel = storage.snapshot_path("video_catalog")
-    return storage.read_parquet(rel) if storage.exists(rel) else schemas.VIDEO_CATALOG.empty_table()
 
 
 @dg.multi_asset(

@@ -18,7 +18,7 @@ from analytics_pipeline.lib.providers.parse import (
     to_table,
 )
 from analytics_pipeline.lib.providers.reconcile import SESSIONS_COLUMNS, reconcile_day
-from analytics_pipeline.lib.schemas import VIDEO_CATALOG
+from analytics_pipeline.lib.catalog import read_catalog as catalog_snapshot
 from analytics_pipeline.lib.storage import Storage
 
 PROVIDERS = ("bunny", "cloudflare")
@@ -26,13 +26,8 @@ _PARSERS = {"bunny": parse_bunny_day, "cloudflare": parse_cloudflare_day}
 
 
 def read_catalog(storage: Storage) -> pa.Table:
-    """The catalog snapshot, or an empty one when it has not been built yet."""
-    rel = storage.snapshot_path("video_catalog")
-    if not storage.exists(rel):
-        return VIDEO_CATALOG.empty_table()
-    table = storage.read_parquet(rel)
-    wanted = [n for n in ("video_id", "provider", "provider_video_id") if n in table.column_names]
-    return table.select(wanted)
+    """The catalog columns the provider tables map ids with."""
+    return catalog_snapshot(storage, ["video_id", "provider", "provider_video_id"])
 
 
 def provider_day_tables(
