@@ -17,7 +17,7 @@ rooted AS (
     FROM lines
 ),
 extracted AS (
-    -- one pass for the JSON type of every field, one for its value as text
+    -- one parse for the JSON type of every field, one for its typed value
     SELECT *,
         CASE WHEN root_type = 'OBJECT' THEN json_type(raw, [
             '$.event_id', '$.event_type', '$.occurred_at', '$.received_at', '$.session_id',
@@ -26,41 +26,36 @@ extracted AS (
             '$.error_message', '$.error_fatal', '$.user_agent', '$.ip', '$.country', '$.referrer',
             '$.player', '$.properties'
         ]) END AS t0,
-        CASE WHEN root_type = 'OBJECT' THEN json_extract_string(raw, [
-            '$.event_id', '$.event_type', '$.occurred_at', '$.received_at', '$.session_id',
-            '$.viewer_id', '$.user_id', '$.video_id', '$.position_s', '$.from_position_s',
-            '$.duration_s', '$.playback_rate', '$.bitrate_kbps', '$.rendition', '$.error_code',
-            '$.error_message', '$.error_fatal', '$.user_agent', '$.ip', '$.country', '$.referrer',
-            '$.player', '$.properties'
-        ]) END AS f0
+        -- the values, converted leniently (a number read as text, say): t0 tells the real JSON types
+        CASE WHEN root_type = 'OBJECT' THEN from_json(raw, '{"event_id": "VARCHAR", "event_type": "VARCHAR", "occurred_at": "VARCHAR", "received_at": "VARCHAR", "session_id": "VARCHAR", "viewer_id": "VARCHAR", "user_id": "VARCHAR", "video_id": "VARCHAR", "position_s": "DOUBLE", "from_position_s": "DOUBLE", "duration_s": "DOUBLE", "playback_rate": "DOUBLE", "bitrate_kbps": "DOUBLE", "rendition": "VARCHAR", "error_code": "VARCHAR", "error_message": "VARCHAR", "error_fatal": "BOOLEAN", "user_agent": "VARCHAR", "ip": "VARCHAR", "country": "VARCHAR", "referrer": "VARCHAR", "player": "VARCHAR", "properties": "JSON"}') END AS f0
     FROM rooted
 ),
 kinds AS (
     -- the lists unpacked once; t_i = 'NULL' is a JSON null, which counts as absent
     SELECT source_file, file_order, line_number, raw, bad_utf8, oversized, is_json, root_type,
-        t0[1] AS t_1, f0[1] AS f_1,
-        t0[2] AS t_2, f0[2] AS f_2,
-        t0[3] AS t_3, f0[3] AS f_3,
-        t0[4] AS t_4, f0[4] AS f_4,
-        t0[5] AS t_5, f0[5] AS f_5,
-        t0[6] AS t_6, f0[6] AS f_6,
-        t0[7] AS t_7, f0[7] AS f_7,
-        t0[8] AS t_8, f0[8] AS f_8,
-        t0[9] AS t_9, f0[9] AS f_9,
-        t0[10] AS t_10, f0[10] AS f_10,
-        t0[11] AS t_11, f0[11] AS f_11,
-        t0[12] AS t_12, f0[12] AS f_12,
-        t0[13] AS t_13, f0[13] AS f_13,
-        t0[14] AS t_14, f0[14] AS f_14,
-        t0[15] AS t_15, f0[15] AS f_15,
-        t0[16] AS t_16, f0[16] AS f_16,
-        t0[17] AS t_17, f0[17] AS f_17,
-        t0[18] AS t_18, f0[18] AS f_18,
-        t0[19] AS t_19, f0[19] AS f_19,
-        t0[20] AS t_20, f0[20] AS f_20,
-        t0[21] AS t_21, f0[21] AS f_21,
-        t0[22] AS t_22, f0[22] AS f_22,
-        t0[23] AS t_23, f0[23] AS f_23
+        t0[1] AS t_1, f0.event_id AS f_1,
+        t0[2] AS t_2, f0.event_type AS f_2,
+        t0[3] AS t_3, f0.occurred_at AS f_3,
+        t0[4] AS t_4, f0.received_at AS f_4,
+        t0[5] AS t_5, f0.session_id AS f_5,
+        t0[6] AS t_6, f0.viewer_id AS f_6,
+        t0[7] AS t_7, f0.user_id AS f_7,
+        t0[8] AS t_8, f0.video_id AS f_8,
+        t0[9] AS t_9, f0.position_s AS f_9,
+        t0[10] AS t_10, f0.from_position_s AS f_10,
+        t0[11] AS t_11, f0.duration_s AS f_11,
+        t0[12] AS t_12, f0.playback_rate AS f_12,
+        t0[13] AS t_13, f0.bitrate_kbps AS f_13,
+        t0[14] AS t_14, f0.rendition AS f_14,
+        t0[15] AS t_15, f0.error_code AS f_15,
+        t0[16] AS t_16, f0.error_message AS f_16,
+        t0[17] AS t_17, f0.error_fatal AS f_17,
+        t0[18] AS t_18, f0.user_agent AS f_18,
+        t0[19] AS t_19, f0.ip AS f_19,
+        t0[20] AS t_20, f0.country AS f_20,
+        t0[21] AS t_21, f0.referrer AS f_21,
+        t0[22] AS t_22, f0.player AS f_22,
+        t0[23] AS t_23, f0.properties AS f_23
     FROM extracted
 ),
 typed AS (
@@ -75,15 +70,15 @@ typed AS (
         CASE WHEN t_6 = 'VARCHAR' THEN f_6 END AS viewer_id,
         CASE WHEN t_7 = 'VARCHAR' THEN f_7 END AS user_id,
         CASE WHEN t_8 = 'VARCHAR' THEN f_8 END AS video_id,
-        CASE WHEN t_9 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_9::DOUBLE END AS position_s,
-        CASE WHEN t_10 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_10::DOUBLE END AS from_position_s,
-        CASE WHEN t_11 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_11::DOUBLE END AS duration_s,
-        CASE WHEN t_12 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_12::DOUBLE END AS playback_rate,
-        CASE WHEN t_13 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_13::DOUBLE END AS bitrate_value,
+        CASE WHEN t_9 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_9 END AS position_s,
+        CASE WHEN t_10 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_10 END AS from_position_s,
+        CASE WHEN t_11 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_11 END AS duration_s,
+        CASE WHEN t_12 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_12 END AS playback_rate,
+        CASE WHEN t_13 IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN f_13 END AS bitrate_value,
         CASE WHEN t_14 = 'VARCHAR' THEN f_14 END AS rendition,
         CASE WHEN t_15 = 'VARCHAR' THEN f_15 END AS error_code,
         CASE WHEN t_16 = 'VARCHAR' THEN f_16 END AS error_message,
-        CASE WHEN t_17 = 'BOOLEAN' THEN f_17 = 'true' END AS error_fatal,
+        CASE WHEN t_17 = 'BOOLEAN' THEN f_17 END AS error_fatal,
         CASE WHEN t_18 = 'VARCHAR' THEN f_18 END AS user_agent,
         CASE WHEN t_19 = 'VARCHAR' THEN f_19 END AS ip,
         CASE WHEN t_20 = 'VARCHAR' THEN f_20 END AS country,
