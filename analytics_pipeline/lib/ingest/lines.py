@@ -88,8 +88,8 @@ def _blocks(stream, gz: bool, scan: FileScan) -> Iterator[bytes]:
         scan.file_error = "truncated_gzip: the file ends before the end of its gzip stream"
 
 
-def _to_batch(buf: bytes, first_line: int) -> LineBatch:
-    """`buf` holds whole lines separated by b'\\n' (the last one may lack its newline).
+def _to_batch(buf, first_line: int) -> LineBatch:
+    """`buf` (bytes or a memoryview) holds whole lines separated by b'\\n' (the last one may lack its newline).
 
     Each value keeps its line ending, so the Arrow array is a zero-copy view of `buf`; SQL
     trims it. Oversized lines stay whole here (flagged); the quarantine cuts them at 64 KiB.
@@ -121,19 +121,34 @@ def _to_batch(buf: bytes, first_line: int) -> LineBatch:
     return LineBatch(numbers, raw, pa.array(bad), pa.array(oversized))
 
 
+def _joined(parts: list[LineBatch]) -> LineBatch:
+    if len(parts) == 1:
+        return parts[0]
+    return LineBatch(*(pa.chunked_array([getattr(p, f) for p in parts]) for f in ("line_number", "raw", "bad_utf8", "oversized")))
+
+
 def read_line_batches(stream, gz: bool, scan: FileScan) -> Iterator[LineBatch]:
-    """Yield batches of the lines of one file; faults end the stream and land in `scan`."""
+    """Yield batches of the lines of one file; faults end the stream and land in `scan`.
+
+    A block's whole lines are used in place (a memoryview, no copy of the block); only the line
+    split across two blocks is joined into a new small buffer.
+    """
     pending = b""
     next_line = 1
     for block in _blocks(stream, gz, scan):
-        buf = pending + block
-        cut = buf.rfind(b"\n")
+        cut = block.rfind(b"\n")
         if cut < 0:
-            pending = buf
+            pending += block
             continue
-        pending = buf[cut + 1:]
-        batch = _to_batch(buf[:cut], next_line)
-        next_line += len(batch.line_number)
-        yield batch
+        parts, start = [], 0
+        if pending:
+            start = block.find(b"\n") + 1
+            parts.append(_to_batch(pending + block[:start], next_line))
+            next_line += 1
+        if start < cut:
+            parts.append(_to_batch(memoryview(block)[start:cut], next_line))
+            next_line += len(parts[-1].line_number)
+        pending = block[cut + 1:]
+        yield _joined(parts)
     if pending:
         yield _to_batch(pending, next_line)
