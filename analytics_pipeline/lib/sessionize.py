@@ -118,7 +118,7 @@ def build_playback_sessions(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
         ranges = con.sql(
-            _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_id, from_at, range_start_s"
+            _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
         ).to_arrow_table()
     finally:
         for model in ("playback_sessions_day",) + tuple(reversed(_INTERMEDIATE_MODELS)):

@@ -1,6 +1,8 @@
--- One row per counted played range of the views that begin on the day, with the view's ids.
+-- One row per counted played range of the views that begin on the day, with the view's ids
+-- (`view_key` is kept for ordering: it numbers views in session and time order).
 -- Inputs: `int_played_ranges`, `playback_sessions_day` (this run's `marts/playback_sessions`).
 SELECT
+    r.view_key,
     v.view_id,
     v.session_id,
     v.viewer_id,
