@@ -51,9 +51,9 @@ def lake_rows(root: Path | str, table: str, where: str = "true", order: str = "1
     if (base / "data.parquet").exists():
         source = f"read_parquet('{base}/data.parquet')"
     else:
-        if not any(base.glob("*/data.parquet")):
+        if not any(base.glob("*/*.parquet")):
             return []
-        source = f"read_parquet('{base}/*/data.parquet', hive_partitioning = true)"
+        source = f"read_parquet('{base}/*/*.parquet', hive_partitioning = true)"
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     rel = con.sql(f"SELECT * FROM {source} WHERE {where} ORDER BY {order}")
@@ -67,7 +67,7 @@ def lake_snapshot(root: Path | str) -> dict[str, list[tuple]]:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for table_dir in sorted((Path(root) / "lake").iterdir()):
-        files = sorted(table_dir.glob("**/data.parquet"))
+        files = sorted(table_dir.glob("**/*.parquet"))
         rows = []
         for f in files:
             rows += [(str(f.relative_to(table_dir)),) + r for r in con.sql(f"SELECT * FROM read_parquet('{f}')").fetchall()]

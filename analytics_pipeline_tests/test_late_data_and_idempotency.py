@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+import re
 from pathlib import Path
 
 from analytics_pipeline.lib.generator import generate
@@ -65,9 +66,13 @@ def test_materialize_twice_leaves_every_table_identical(settings):
     assert sum(r["duplicates"] for r in audit) > 0 and sum(r["quarantined"] for r in audit) > 0
     for r in audit:
         assert r["lines_read"] == r["accepted"] + r["duplicates"] + r["quarantined"]
-    # no lake directory holds anything but the one published file
-    stray = [p for p in (root / "lake").rglob("*") if p.is_file() and p.name != "data.parquet"]
+    # no lake directory holds anything but its published files (event_arrivals: one per event day)
+    stray = [p for p in (root / "lake").rglob("*") if p.is_file() and p.name != "data.parquet"
+             and not (p.parent.parent.name == "event_arrivals" and re.fullmatch(r"events-of-\d{4}-\d{2}-\d{2}\.parquet", p.name))]
     assert stray == []
+    staged_days = sorted((p.parent.name, p.name[10:20]) for p in (root / "lake" / "event_arrivals").rglob("*.parquet"))
+    recorded = sorted((f"date={r['arrival_date']}", str(r["event_date"])) for r in lake_rows(root, "arrival_event_days"))
+    assert staged_days == recorded  # a file for every (arrival, event day) pair, and no other
 
 
 def test_every_asset_check_passes_on_realistic_data(settings):

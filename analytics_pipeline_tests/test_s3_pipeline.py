@@ -7,6 +7,7 @@ built over the bucket (views with `s3://` paths) must answer like the local one.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -66,7 +67,7 @@ def test_warehouse_views_read_the_bucket_and_answer_like_local(runs):
         views = [r[0] for r in rcon.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
         assert "events" in views and "playback_sessions" in views
         sql = rcon.sql("SELECT sql FROM duckdb_views() WHERE view_name = 'events'").fetchall()[0][0]
-        assert f"s3://{bucket}/analytics/lake/events/*/data.parquet" in sql
+        assert f"s3://{bucket}/analytics/lake/events/*/*.parquet" in sql
         for view in views:
             query = f"SELECT * FROM {view} ORDER BY ALL"
             assert comparable_rows(rcon.sql(query).fetchall()) == comparable_rows(lcon.sql(query).fetchall()), view
@@ -85,4 +86,6 @@ def test_bucket_holds_the_layout_and_no_temporary_objects(runs, s3_server):  # n
     assert any(k.startswith("analytics/landing/events/2024-03-02/") for k in keys)
     leftovers = [k for k in keys if k.startswith(f"analytics/{STAGING_DIR}/") and not k.endswith("/")]
     assert leftovers == []
-    assert not any("/lake/" in k and not k.endswith(("/data.parquet", "/")) for k in keys)
+    assert "analytics/lake/event_arrivals/date=2024-03-01/events-of-2024-03-01.parquet" in keys
+    staged = re.compile(r".*/lake/event_arrivals/date=[0-9-]{10}/events-of-[0-9-]{10}\.parquet")
+    assert not any("/lake/" in k and not k.endswith(("/data.parquet", "/")) and not staged.fullmatch(k) for k in keys)

@@ -24,6 +24,7 @@ from datetime import date, datetime, timezone
 import pyarrow as pa
 
 from analytics_pipeline.lib.ingest.arrival import landing_complete
+from analytics_pipeline.lib.ingest.staged import write_staged
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.storage import Storage
 
@@ -182,7 +183,7 @@ def filter_arrival_in_place(storage: Storage, arrival: date, kind: str, subject_
     days = con.sql("SELECT $arrival::DATE AS arrival_date, event_date, count(*) AS events, event_date < $arrival::DATE AS late "
                    "FROM kept GROUP BY event_date ORDER BY event_date", params={"arrival": arrival}).to_arrow_table()
     con.close()
-    storage.write_partition("event_arrivals", arrival, kept.cast(schemas.EVENTS))
+    write_staged(storage, arrival, kept.cast(schemas.EVENTS))
     storage.write_partition("events_quarantine", arrival, q_kept.cast(schemas.EVENTS_QUARANTINE))
     storage.write_partition("arrival_event_days", arrival, days.cast(schemas.ARRIVAL_EVENT_DAYS))
     if storage.exists(storage.partition_file("ingest_audit", arrival)):

@@ -1,7 +1,8 @@
 """Where files live: a data root that is a local folder or an `s3://bucket/prefix` URI.
 
 Everything goes through a pyarrow filesystem, so the same calls serve a laptop and a bucket.
-Lake partitions are one Parquet file each (`lake/<table>/date=YYYY-MM-DD/data.parquet`),
+Lake partitions are one Parquet file each (`lake/<table>/date=YYYY-MM-DD/data.parquet`; the
+internal `event_arrivals` splits its partitions by event day),
 written under a temporary name in `<root>/.staging/` and then moved into place, so a reader
 sees the previous complete partition or the new one, never half of one, a re-run replaces
 instead of adding, and a killed writer leaves nothing inside `lake/` (only a stray temporary
@@ -175,7 +176,13 @@ class Storage:
         return sorted(days)
 
     def existing_partition_files(self, table_name: str, days: Iterable[date | str]) -> list[str]:
-        return [self.partition_file(table_name, d) for d in days if self.exists(self.partition_file(table_name, d))]
+        """The Parquet files of the given partitions: `data.parquet`, or one file per part where a
+        table splits its partitions (`event_arrivals` holds one file per event day)."""
+        files = []
+        for d in days:
+            files += [e.path for e in self.list_files(self.partition_dir(table_name, d))
+                      if e.path.endswith(".parquet") and not PurePosixPath(e.path).name.startswith(".")]
+        return files
 
     def read_parquet(self, rel: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(self.full(rel), filesystem=self.fs, columns=columns)

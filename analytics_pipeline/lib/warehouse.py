@@ -22,7 +22,7 @@ import pyarrow as pa
 from filelock import FileLock
 
 from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
-from analytics_pipeline.lib.storage import PARQUET_NAME, Storage
+from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.settings import SQL_DIR
 
 LOCK_TIMEOUT_S = 15 * 60  # a warehouse build takes seconds; waiting longer means a stuck holder
@@ -43,7 +43,7 @@ def lake_tables(storage: Storage) -> dict[str, str]:
 
 def view_sql(storage: Storage, table: str, kind: str) -> str:
     if kind == "daily":
-        glob = storage.uri(f"lake/{table}/*/{PARQUET_NAME}")
+        glob = storage.uri(f"lake/{table}/*/*.parquet")  # a partition may hold several files
         return f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
     return f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{storage.uri(storage.snapshot_path(table))}')"
 

@@ -20,15 +20,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.ingest.lines import FileScan, read_line_batches
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES
+from analytics_pipeline.lib.ingest.staged import STAGED_TABLE, publish_staged, staged_file
 from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals, truncate_utf8
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.useragents import user_agent_table
 
-STAGED_TABLE = "event_arrivals"  # accepted events of one arrival day, before the per-day union
 EVENT_SUFFIXES = (".jsonl", ".jsonl.gz")
 SCAN_CHUNK_ROWS = 16384
 MEMORY_LIMIT = "3GB"  # DuckDB's share; beyond it `staged` spills to the work folder
@@ -175,9 +176,13 @@ def _small_table(con, name: str, table: pa.Table) -> None:
     con.unregister(f"__{name}_arrow")
 
 
-def _earlier_ids(con, storage: Storage, arrival: date) -> None:
-    """Bind `other_ids`: ids other arrivals already staged for the event days this one touches."""
-    touched = [r[0] for r in con.sql("SELECT DISTINCT occurred_at::DATE FROM staged WHERE reason IS NULL").fetchall()]
+def _earlier_ids(con, storage: Storage, arrival: date) -> dict[date, int]:
+    """Bind `other_ids`: ids other arrivals already staged for the event days this one touches.
+
+    Returns the accepted lines per event day (duplicates included).
+    """
+    per_day = dict(con.sql("SELECT occurred_at::DATE, count(*) FROM staged WHERE reason IS NULL GROUP BY 1").fetchall())
+    touched = sorted(per_day)
     other_arrivals: set[date] = set()
     if touched:
         duck.register_partitions(
@@ -192,8 +197,9 @@ def _earlier_ids(con, storage: Storage, arrival: date) -> None:
     duck.register_partitions(con, "other_staged", storage, STAGED_TABLE, sorted(other_arrivals), schemas.EVENTS)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE other_ids AS SELECT DISTINCT event_id FROM other_staged "
-        "WHERE event_date IN (SELECT DISTINCT occurred_at::DATE FROM staged WHERE reason IS NULL)"
+        "WHERE event_date IN (SELECT unnest($d))", {"d": touched}
     )
+    return per_day
 
 
 def _lookups(con, ip_key: bytes) -> None:
@@ -290,6 +296,35 @@ LEFT JOIN kept k ON k.source_file = f.source_file
 """
 
 
+def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[date, int]) -> dict[date, str]:
+    """Write the arrival's events, one local file per event day; returns {day: local path}.
+
+    The biggest day is written straight from the staged lines; the few events of other days
+    (late ones, views past midnight) go through a small table first. One partitioned COPY
+    would read the lines once but took twice as long (it buffers every partition).
+    """
+    if not per_day:
+        return {}
+    main = max(per_day, key=lambda d: (per_day[d], d))
+    local = {main: storage.staging_path(staged_file(arrival, main))}
+    params = {"arrival": arrival, "day": main}
+    con.execute(f"COPY (SELECT * FROM ({EVENTS_SQL}) WHERE event_date = $day) TO '{local[main]}' "
+                "(FORMAT parquet, COMPRESSION zstd)", params)
+    if len(per_day) > 1:
+        con.execute(f"CREATE TEMP TABLE other_days AS SELECT * FROM ({EVENTS_SQL}) WHERE event_date <> $day", params)
+        for day in sorted(d for d in per_day if d != main):
+            local[day] = storage.staging_path(staged_file(arrival, day))
+            con.execute(f"COPY (SELECT * FROM other_days WHERE event_date = $day) TO '{local[day]}' "
+                        "(FORMAT parquet, COMPRESSION zstd)", {"day": day})
+    for day, path in list(local.items()):  # a day of nothing but duplicates gets no file
+        if pq.ParquetFile(path).metadata.num_rows == 0:
+            os.remove(path)
+            if storage.remote:  # its own temporary folder
+                shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+            del local[day]
+    return local
+
+
 def _previous_deliveries(storage: Storage, arrival: date) -> dict[str, list[tuple[date, str, str]]]:
     """Earlier audited files by base name: (arrival, path, sha256)."""
     seen: dict[str, list[tuple[date, str, str]]] = {}
@@ -328,18 +363,19 @@ def ingest_arrival(
         con.execute("SET preserve_insertion_order = false")
         _small_table(con, "video_catalog", catalog)
         facts = _stage_lines(con, storage, arrival, files, f"{tmp}/staged")
-        _earlier_ids(con, storage, arrival)
+        per_day = _earlier_ids(con, storage, arrival)
         _lookups(con, ip_key)
         con.execute(DUPLICATES_SQL)
         params = {"arrival": arrival}
 
-        staged_rel = storage.partition_file(STAGED_TABLE, arrival)
-        local = storage.staging_path(staged_rel)
-        con.execute(
-            f"COPY ({EVENTS_SQL}) TO '{local}' (FORMAT parquet, COMPRESSION zstd)", params
-        )
+        local_files = _write_events_by_day(con, storage, arrival, per_day)
         quarantine = _quarantine_table(con, arrival, facts)
-        con.execute(f"CREATE TEMP VIEW written AS SELECT source_file, event_date, unknown_video FROM read_parquet('{local}')")
+        written = ", ".join(f"'{p}'" for p in local_files.values())
+        con.execute(
+            f"CREATE TEMP VIEW written AS SELECT source_file, event_date, unknown_video FROM read_parquet([{written}])"
+            if local_files else "CREATE TEMP VIEW written AS SELECT ''::VARCHAR AS source_file, NULL::DATE AS event_date, "
+                                "false AS unknown_video WHERE false"
+        )
         per_file = {r[0]: r[1:] for r in con.execute(AUDIT_SQL, params).fetchall()}
         event_days = con.sql(
             "SELECT $arrival::DATE AS arrival_date, event_date, count(*) AS events, event_date < $arrival::DATE AS late "
@@ -361,7 +397,7 @@ def ingest_arrival(
         audit = pa.Table.from_pylist(audit_rows, schema=schemas.INGEST_AUDIT)
 
         # Staged events first, the audit last: an audit partition means the arrival is complete.
-        storage.publish(local, staged_rel)
+        publish_staged(storage, arrival, local_files)
         storage.write_partition("events_quarantine", arrival, quarantine.drop_columns([]))
         storage.write_partition("arrival_event_days", arrival, event_days)
         storage.write_partition("ingest_audit", arrival, audit)

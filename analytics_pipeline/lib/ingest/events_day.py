@@ -8,7 +8,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from analytics_pipeline.lib import duck, schemas
-from analytics_pipeline.lib.ingest.arrival import STAGED_TABLE
+from analytics_pipeline.lib.ingest.staged import STAGED_TABLE, staged_file
 from analytics_pipeline.lib.storage import Storage
 
 EVENT_COLUMNS = ", ".join(schemas.EVENTS.names)
@@ -24,11 +24,6 @@ def arrivals_for_day(con, storage: Storage, day: date) -> list[date]:
     return [r[0] for r in rows]
 
 
-def _days_of_arrival(con, arrival: date) -> list[date]:
-    rows = con.execute("SELECT DISTINCT event_date FROM all_event_days WHERE date = $a", {"a": arrival}).fetchall()
-    return [r[0] for r in rows]
-
-
 def build_events_day(storage: Storage, day: date) -> dict:
     """Write `lake/events/date=<day>/` (empty when nothing arrived for it); returns figures."""
     con = duck.connect()
@@ -37,10 +32,10 @@ def build_events_day(storage: Storage, day: date) -> dict:
     arrivals = arrivals_for_day(con, storage, day)
     rel = storage.partition_file("events", day)
     local = storage.staging_path(rel)
-    if len(arrivals) == 1 and _days_of_arrival(con, arrivals[0]) == [day]:
-        # One arrival holding only this day: its staged file (same columns, ingestion dropped
+    if len(arrivals) == 1 and storage.exists(staged_file(arrivals[0], day)):
+        # One arrival fed this day: its staged file of the day (same columns, ingestion dropped
         # its duplicates) is the partition, byte for byte.
-        source = storage.partition_file(STAGED_TABLE, arrivals[0])
+        source = staged_file(arrivals[0], day)
         pafs.copy_files(storage.full(source), local, source_filesystem=storage.fs,
                         destination_filesystem=pafs.LocalFileSystem())
     else:

@@ -1,0 +1,49 @@
+"""`event_arrivals`: the accepted events an arrival day brought, one Parquet file per event day.
+
+Most arrivals hold one day (their own) and a few events of the days around it. A file per
+(arrival, event day) lets the `events` partition of a day that a single arrival fed be a copy
+of one file instead of a rewrite of ten million rows, and lets readers open only the days
+they need. Each file is replaced atomically; files of days an arrival no longer holds are
+removed after the new ones are in place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analytics_pipeline.lib.storage import Storage
+
+STAGED_TABLE = "event_arrivals"
+
+
+def staged_file(arrival: date, event_day: date) -> str:
+    return f"{Storage.partition_dir(STAGED_TABLE, arrival)}/events-of-{event_day}.parquet"
+
+
+def _remove_other_files(storage: Storage, arrival: date, keep: set[str]) -> None:
+    for entry in storage.list_files(Storage.partition_dir(STAGED_TABLE, arrival)):
+        if entry.path not in keep:
+            storage.delete_file(entry.path)
+
+
+def publish_staged(storage: Storage, arrival: date, local_files: dict[date, str]) -> None:
+    """Move locally written per-day files into the arrival's partition, replacing what was there."""
+    keep = set()
+    for day, local in sorted(local_files.items()):
+        rel = staged_file(arrival, day)
+        storage.publish(local, rel)
+        keep.add(rel)
+    _remove_other_files(storage, arrival, keep)
+
+
+def write_staged(storage: Storage, arrival: date, table: pa.Table) -> None:
+    """Write an arrival's staged events (all its event days) as one file per day."""
+    keep = set()
+    for day in sorted(set(table.column("event_date").to_pylist())):
+        rel = staged_file(arrival, day)
+        storage.write_parquet(rel, table.filter(pc.equal(table.column("event_date"), pa.scalar(day, pa.date32()))))
+        keep.add(rel)
+    _remove_other_files(storage, arrival, keep)
