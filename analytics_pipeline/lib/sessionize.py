@@ -1,12 +1,13 @@
 """Sessionisation: accepted player events -> one row per view and one row per played range.
 
-The rules are metrics.md, "Views" and "Playback within a view"; the SQL models hold them:
-`intermediate/int_session_events` (the day's sessions, sorted once), `int_view_events` (view
-assignment and the player state after each event), `int_played_ranges`, `int_rebuffers`, then
-`marts/playback_sessions` and `marts/played_ranges`. The intermediate models are temporary tables stored in view order;
-the windows without ORDER BY in the models after `int_session_events` read that stored order
-as single streaming passes (an order-by window per session is several times slower), which
-needs DuckDB's `preserve_insertion_order` (its default), set here for the duration.
+The rules are metrics.md, "Views" and "Playback within a view". The steps, each a temporary
+table stored in view order: `intermediate/int_session_events` (SQL: the day's sessions, sorted
+once), `int_view_events` (Polars, `lib/view_events.py`: view assignment and the player state
+after each event, as forward fills), `int_played_ranges` and `int_rebuffers` (SQL), then
+`marts/playback_sessions` and `marts/played_ranges`. The windows without ORDER BY in the SQL
+models read the stored order as single streaming passes (an order-by window per session is
+several times slower), which needs DuckDB's `preserve_insertion_order` (its default), set
+here for the duration.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 
 from analytics_pipeline.lib.duck import load_sql
 from analytics_pipeline.lib.schemas import round_floats
+from analytics_pipeline.lib.view_events import INPUT_COLUMNS, view_events
 
 TS = pa.timestamp("ms", tz="UTC")
 
@@ -88,7 +90,6 @@ PLAYED_RANGES = pa.schema([
 _INTERMEDIATE_MODELS = ("int_session_events", "int_view_events", "int_played_ranges", "int_rebuffers")
 _PARAMETERS = {
     "int_session_events": ("day",),
-    "int_view_events": ("day", "gap_minutes"),
 }
 
 
@@ -111,6 +112,12 @@ def build_playback_sessions(
     con.execute("SET preserve_insertion_order = true")
     try:
         for model in _INTERMEDIATE_MODELS:
+            if model == "int_view_events":  # forward fills in Polars (lib/view_events.py)
+                ordered = con.sql(f"SELECT {', '.join(INPUT_COLUMNS)} FROM int_session_events").to_arrow_table()
+                con.register("__view_events", view_events(ordered, day, int(gap_minutes)))
+                con.execute("CREATE OR REPLACE TEMP TABLE int_view_events AS SELECT * FROM __view_events")
+                con.unregister("__view_events")
+                continue
             params = {name: values[name] for name in _PARAMETERS.get(model, ())}
             con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {load_sql(f'intermediate/{model}')}", params or None)
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
