@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from analytics_pipeline.lib.duck import load_sql
 from analytics_pipeline.lib.schemas import round_floats
-from analytics_pipeline.lib.view_events import INPUT_COLUMNS, view_events
+from analytics_pipeline.lib.view_events import INPUT_SQL, view_events_in_chunks
 
 TS = pa.timestamp("ms", tz="UTC")
 
@@ -98,6 +98,11 @@ def _select_as(schema: pa.Schema, relation: str) -> str:
     return f"SELECT {columns} FROM {relation}"
 
 
+def _drop(con: duckdb.DuckDBPyConnection, *models: str) -> None:
+    for model in models:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{model}")
+
+
 def build_playback_sessions(
     con: duckdb.DuckDBPyConnection, day: date, gap_minutes: int = 60
 ) -> tuple[pa.Table, pa.Table]:
@@ -113,14 +118,17 @@ def build_playback_sessions(
     try:
         for model in _INTERMEDIATE_MODELS:
             if model == "int_view_events":  # forward fills in Polars (lib/view_events.py)
-                ordered = con.sql(f"SELECT {', '.join(INPUT_COLUMNS)} FROM int_session_events").to_arrow_table()
-                con.register("__view_events", view_events(ordered, day, int(gap_minutes)))
-                con.execute("CREATE OR REPLACE TEMP TABLE int_view_events AS SELECT * FROM __view_events")
-                con.unregister("__view_events")
+                chunks = view_events_in_chunks(con.sql(INPUT_SQL).to_arrow_table(), day, int(gap_minutes))
+                for number, chunk in enumerate(chunks):  # appended in order: the table keeps view order
+                    con.register("__view_events", chunk)
+                    con.execute("CREATE OR REPLACE TEMP TABLE int_view_events AS SELECT * FROM __view_events" if number == 0
+                                else "INSERT INTO int_view_events SELECT * FROM __view_events")
+                    con.unregister("__view_events")
                 continue
             params = {name: values[name] for name in _PARAMETERS.get(model, ())}
             con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {load_sql(f'intermediate/{model}')}", params or None)
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
+        _drop(con, "int_session_events", "int_view_events", "int_rebuffers")  # their memory serves the fetches
         sessions = con.sql(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
@@ -128,7 +136,6 @@ def build_playback_sessions(
             _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
         ).to_arrow_table()
     finally:
-        for model in ("playback_sessions_day",) + tuple(reversed(_INTERMEDIATE_MODELS)):
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{model}")
+        _drop(con, "playback_sessions_day", *reversed(_INTERMEDIATE_MODELS))
         con.execute(f"SET preserve_insertion_order = {bool(keep_order)}")
     return round_floats(sessions.cast(PLAYBACK_SESSIONS)), round_floats(ranges.cast(PLAYED_RANGES))

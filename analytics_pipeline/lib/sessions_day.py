@@ -10,7 +10,7 @@ from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.sessionize import build_playback_sessions
 from analytics_pipeline.lib.storage import Storage
 
-MEMORY_LIMIT = "4GB"
+MEMORY_LIMIT = "3GB"
 
 
 def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> dict:

@@ -4,25 +4,52 @@ within a view"), as forward fills over the session-ordered events.
 This is the `int_view_events` step of sessionisation. It was an SQL model of thirteen running
 window aggregates; DuckDB runs a window without PARTITION BY on one thread, which took about
 9 s at 10 M events. The same running values are forward fills and shifts here, vectorised by
-Polars (about 1 s). Every running value is carried across view and session boundaries and
+Polars (about 2 s). Every running value is carried across view and session boundaries and
 counts only when the event that set it lies at or after the view's first event.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterator
 
 import polars as pl
 import pyarrow as pa
 
+CHUNK_ROWS = 2_000_000
 SETS_PLAYING_ON = ("playing", "heartbeat", "buffer_end")
 SETS_PAUSED_ON = ("pause", "ended", "view_end", "buffer_start")
 
-# int_session_events columns this step reads, in its stored order
-INPUT_COLUMNS = (
-    "session_id", "occurred_at", "event_type", "is_playback", "is_fatal_error", "position_s",
-    "from_position_s", "duration_s", "playback_rate", "bitrate_kbps", "rendition",
-)
+# what this step reads of int_session_events, in its stored order; the session ids themselves
+# stay in DuckDB (10 M of them cost about 1 GiB here), only where a new session starts
+INPUT_SQL = """
+SELECT
+    session_id IS DISTINCT FROM lag(session_id) OVER () AS starts_session,
+    occurred_at, event_type, is_playback, is_fatal_error, position_s, from_position_s, duration_s,
+    playback_rate, bitrate_kbps, rendition
+FROM int_session_events
+"""
+
+
+def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int,
+                          chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+    """Events of the views that begin on `day` (UTC), with `view_key`, `view_seq` and the state
+    in force after each event; `session_events` (INPUT_SQL) is in view order (session, time,
+    delivery), the first event of each session flagged `starts_session`.
+
+    Yields the result in order, in chunks of whole sessions (sessions are independent; one pass
+    over 10 M rows held about 4.5 GiB of intermediate columns). Yields at least one chunk.
+    """
+    events = pl.from_arrow(session_events)
+    del session_events  # passed inline by the caller, so its Arrow copy is freed here
+    starts = events.select(pl.col("starts_session").arg_true()).to_series()
+    cuts = [0]
+    for position in starts.to_list():
+        if position - cuts[-1] >= chunk_rows:
+            cuts.append(position)
+    cuts.append(events.height)
+    for start, end in zip(cuts, cuts[1:]):
+        yield _view_events(events.slice(start, end - start).lazy(), start, day, gap_minutes).collect().to_arrow()
 
 
 def _last_index_where(condition: pl.Expr) -> pl.Expr:
@@ -35,22 +62,23 @@ def _in_view(index: str) -> pl.Expr:
     return pl.col(index) >= pl.col("view_first_index")
 
 
-def view_events(session_events: pa.Table, day: date, gap_minutes: int) -> pa.Table:
-    """Events of the views that begin on `day` (UTC), with `view_key`, `view_seq` and the state
-    in force after each event; `session_events` is in view order (session, time, delivery)."""
-    ev = pl.from_arrow(session_events)
+def _view_events(ev: pl.LazyFrame, offset: int, day: date, gap_minutes: int) -> pl.LazyFrame:
+    """One chunk of whole sessions whose first row is at position `offset` of the day's events.
+
+    `event_index` is the 1-based position among all of them; `view_key` is the index of the
+    view's first event, so it is unique across chunks and increases in view order.
+    """
     idx = pl.col("event_index")
     typ = pl.col("event_type")
     at_ms = pl.col("occurred_at").dt.epoch("ms")
-    ev = ev.with_row_index("event_index", offset=1).with_columns(idx.cast(pl.Int64))
+    ev = ev.with_row_index("event_index", offset=offset + 1).with_columns(idx.cast(pl.Int64))
     ev = ev.with_columns(
-        starts_session=pl.col("session_id").ne_missing(pl.col("session_id").shift(1)),
         sets_playing=pl.when(typ.is_in(SETS_PLAYING_ON)).then(1)
         .when(typ.is_in(SETS_PAUSED_ON) | pl.col("is_fatal_error")).then(0),
     ).with_columns(
         starts_view=pl.col("starts_session") | ((at_ms - at_ms.shift(1)) > gap_minutes * 60_000).fill_null(False),
     ).with_columns(
-        view_key=pl.col("starts_view").cast(pl.Int64).cum_sum(),
+        view_number=pl.col("starts_view").cast(pl.Int64).cum_sum(),
         view_first_index=_last_index_where(pl.col("starts_view")),
         view_started_at=pl.when(pl.col("starts_view")).then(pl.col("occurred_at")).forward_fill(),
         # index * 2 + flag of the last event that set the playing flag; a view starts false
@@ -63,20 +91,22 @@ def view_events(session_events: pa.Table, day: date, gap_minutes: int) -> pa.Tab
         seek_index=_last_index_where(typ == "seek"),
         seek_at=pl.when(typ == "seek").then(pl.col("occurred_at")).forward_fill(),
     ).with_columns(
-        view_seq=pl.col("view_key") + 1 - pl.when(pl.col("starts_session")).then(pl.col("view_key")).forward_fill(),
+        view_seq=pl.col("view_number") + 1
+        - pl.when(pl.col("starts_session")).then(pl.col("view_number")).forward_fill(),
         # the rendition and bitrate of the last quality_change, even when it left them null
-        quality_rendition=pl.col("rendition").gather(pl.col("quality_index").fill_null(1) - 1),
-        quality_bitrate_kbps=pl.col("bitrate_kbps").gather(pl.col("quality_index").fill_null(1) - 1),
+        quality_rendition=pl.col("rendition").gather(pl.col("quality_index").fill_null(offset + 1) - offset - 1),
+        quality_bitrate_kbps=pl.col("bitrate_kbps").gather(pl.col("quality_index").fill_null(offset + 1) - offset - 1),
         # the running values of the row before: the state strictly before this event
         previous_seek_index=pl.col("seek_index").shift(1),
         previous_seek_at=pl.col("seek_at").shift(1),
     )
     start = datetime.combine(day, time(0), tzinfo=timezone.utc)
-    out = ev.filter(
+    return ev.filter(
         (pl.col("view_started_at") >= start) & (pl.col("view_started_at") < start + timedelta(days=1))
     ).select(
-        "view_key", "session_id", pl.col("view_seq").cast(pl.Int64), "event_index", "event_type", "occurred_at",
-        "view_started_at", "position_s", "from_position_s", "duration_s", "is_playback", "is_fatal_error",
+        pl.col("view_first_index").alias("view_key"), pl.col("view_seq").cast(pl.Int64), "event_index",
+        "event_type", "occurred_at", "view_started_at", "position_s", "from_position_s", "duration_s", "is_playback",
+        "is_fatal_error",
         playing_after=(pl.col("flag_code") % 2) == 1,
         rate_in_force=pl.when(_in_view("rate_index")).then(pl.col("rate")).otherwise(1.0),
         rendition_in_force=pl.when(_in_view("quality_index")).then(pl.col("quality_rendition")),
@@ -85,4 +115,3 @@ def view_events(session_events: pa.Table, day: date, gap_minutes: int) -> pa.Tab
         last_seek_at=pl.when(_in_view("seek_index")).then(pl.col("seek_at")),
         previous_seek_at=pl.when(_in_view("previous_seek_index")).then(pl.col("previous_seek_at")),
     )
-    return out.to_arrow()

@@ -1,10 +1,10 @@
 -- One row per view that begins on the day (metrics.md, "Views" and "Playback within a view").
--- Inputs: `int_view_events` (+ `int_session_events` by position for the viewer, video and
--- client columns), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
+-- Inputs: `int_view_events` (+ `int_session_events` by position for the session, viewer, video
+-- and client columns), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
 WITH views AS (
     SELECT
         view_key,
-        any_value(session_id) AS session_id,
+        arg_min(session_id, event_index) AS session_id,
         any_value(view_seq) AS view_seq,
         arg_min(viewer_id, event_index) AS viewer_id,
         arg_min(user_id, event_index) AS user_id,  -- arg_min skips nulls: the first non-null
@@ -42,8 +42,8 @@ WITH views AS (
         arg_min(player, event_index) AS player
     FROM int_view_events
     JOIN (
-        SELECT rowid + 1 AS event_index, viewer_id, user_id, video_id, is_bot, device_type, browser,
-               os, country, player
+        SELECT rowid + 1 AS event_index, session_id, viewer_id, user_id, video_id, is_bot, device_type,
+               browser, os, country, player
         FROM int_session_events
     ) AS client USING (event_index)
     GROUP BY view_key
