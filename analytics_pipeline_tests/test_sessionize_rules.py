@@ -178,3 +178,16 @@ def test_all_scenarios_together_match_each_alone():
     sessions, _ = sessionize(events, catalog, DAY)
     expected_views = {v for s in SCENARIOS for v in s.expected}
     assert set(sessions.column("view_id").to_pylist()) == expected_views
+
+
+def test_view_events_chunked_by_session_equal_one_pass(monkeypatch):
+    """Every scenario of the day at once: one chunk per session gives the single pass's tables."""
+    import analytics_pipeline.lib.view_events as view_events
+
+    events = [e for s in SCENARIOS if s.day == DAY for e in s.events]
+    catalog = list({v["video_id"]: v for s in SCENARIOS for v in s.catalog}.values())
+    one_pass = sessionize(events, catalog, DAY)
+    monkeypatch.setattr(view_events, "CHUNK_ROWS", 1)
+    chunked = sessionize(events, catalog, DAY)
+    assert one_pass[0].num_rows > 10 and one_pass[1].num_rows > 10
+    assert chunked[0].equals(one_pass[0]) and chunked[1].equals(one_pass[1])

@@ -31,8 +31,7 @@ FROM int_session_events
 """
 
 
-def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int,
-                          chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int) -> Iterator[pa.Table]:
     """Events of the views that begin on `day` (UTC), with `view_key`, `view_seq` and the state
     in force after each event; `session_events` (INPUT_SQL) is in view order (session, time,
     delivery), the first event of each session flagged `starts_session`.
@@ -45,7 +44,7 @@ def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int,
     starts = events.select(pl.col("starts_session").arg_true()).to_series()
     cuts = [0]
     for position in starts.to_list():
-        if position - cuts[-1] >= chunk_rows:
+        if position - cuts[-1] >= CHUNK_ROWS:
             cuts.append(position)
     cuts.append(events.height)
     for start, end in zip(cuts, cuts[1:]):
