@@ -2,8 +2,9 @@
 
 The rules are metrics.md, "Views" and "Playback within a view". The steps, each a temporary
 table stored in view order: `intermediate/int_session_events` (SQL: the day's sessions, sorted
-once), `int_view_events` (Polars, `lib/view_events.py`: view assignment and the player state
-after each event, as forward fills), `int_played_ranges` and `int_rebuffers` (SQL), then
+once), `int_view_events` and `int_view_clients` (Polars, `lib/view_events.py`: view assignment and
+the player state after each event, as forward fills; which event holds each client field of a
+view), `int_played_ranges` and `int_rebuffers` (SQL), then
 `marts/playback_sessions` and `marts/played_ranges`. The windows without ORDER BY in the SQL
 models read the stored order as single streaming passes (an order-by window per session is
 several times slower), which needs DuckDB's `preserve_insertion_order` (its default), set
@@ -88,6 +89,7 @@ PLAYED_RANGES = pa.schema([
 
 # Materialised in this order; each model reads the ones before it by name.
 _INTERMEDIATE_MODELS = ("int_session_events", "int_view_events", "int_played_ranges", "int_rebuffers")
+_POLARS_TABLES = ("int_view_clients",)  # made with int_view_events
 _PARAMETERS = {
     "int_session_events": ("day",),
 }
@@ -119,16 +121,17 @@ def build_playback_sessions(
         for model in _INTERMEDIATE_MODELS:
             if model == "int_view_events":  # forward fills in Polars (lib/view_events.py)
                 chunks = view_events_in_chunks(con.sql(INPUT_SQL).to_arrow_table(), day, int(gap_minutes))
-                for number, chunk in enumerate(chunks):  # appended in order: the table keeps view order
-                    con.register("__view_events", chunk)
-                    con.execute("CREATE OR REPLACE TEMP TABLE int_view_events AS SELECT * FROM __view_events" if number == 0
-                                else "INSERT INTO int_view_events SELECT * FROM __view_events")
-                    con.unregister("__view_events")
+                for number, tables in enumerate(chunks):  # appended in order: the table keeps view order
+                    for table, chunk in zip(("int_view_events", "int_view_clients"), tables):
+                        con.register("__chunk", chunk)
+                        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM __chunk" if number == 0
+                                    else f"INSERT INTO {table} SELECT * FROM __chunk")
+                        con.unregister("__chunk")
                 continue
             params = {name: values[name] for name in _PARAMETERS.get(model, ())}
             con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {load_sql(f'intermediate/{model}')}", params or None)
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
-        _drop(con, "int_session_events", "int_view_events", "int_rebuffers")  # their memory serves the fetches
+        _drop(con, "int_session_events", "int_view_events", "int_rebuffers", *_POLARS_TABLES)  # their memory serves the fetches
         sessions = con.sql(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
@@ -136,6 +139,6 @@ def build_playback_sessions(
             _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
         ).to_arrow_table()
     finally:
-        _drop(con, "playback_sessions_day", *reversed(_INTERMEDIATE_MODELS))
+        _drop(con, "playback_sessions_day", *_POLARS_TABLES, *reversed(_INTERMEDIATE_MODELS))
         con.execute(f"SET preserve_insertion_order = {bool(keep_order)}")
     return round_floats(sessions.cast(PLAYBACK_SESSIONS)), round_floats(ranges.cast(PLAYED_RANGES))

@@ -20,24 +20,36 @@ CHUNK_ROWS = 2_000_000
 SETS_PLAYING_ON = ("playing", "heartbeat", "buffer_end")
 SETS_PAUSED_ON = ("pause", "ended", "view_end", "buffer_start")
 
-# what this step reads of int_session_events, in its stored order; the session ids themselves
-# stay in DuckDB (10 M of them cost about 1 GiB here), only where a new session starts
-INPUT_SQL = """
+# A view's client fields are those of its first event that has them (`user_id` and the rest may
+# be null on some events); `session_id`, `viewer_id` and `video_id` are never null.
+CLIENT_FIELDS = ("user_id", "device_type", "browser", "os", "country", "player")
+
+# what this step reads of int_session_events, in its stored order; the session ids and client
+# fields stay in DuckDB (10 M session ids cost about 1 GiB here): only where a new session starts
+# and which events carry each client field
+INPUT_SQL = f"""
 SELECT
     session_id IS DISTINCT FROM lag(session_id) OVER () AS starts_session,
     occurred_at, event_type, is_playback, is_fatal_error, position_s, from_position_s, duration_s,
-    playback_rate, bitrate_kbps, rendition
+    playback_rate, bitrate_kbps, rendition, coalesce(is_bot, false) AS is_bot,
+    {", ".join(f"{f} IS NOT NULL AS has_{f}" for f in CLIENT_FIELDS)}
 FROM int_session_events
 """
 
 
-def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int) -> Iterator[pa.Table]:
-    """Events of the views that begin on `day` (UTC), with `view_key`, `view_seq` and the state
-    in force after each event; `session_events` (INPUT_SQL) is in view order (session, time,
-    delivery), the first event of each session flagged `starts_session`.
+def view_events_in_chunks(
+    session_events: pa.Table, day: date, gap_minutes: int
+) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """(view events, view clients) of the views that begin on `day` (UTC); `session_events`
+    (INPUT_SQL) is in view order (session, time, delivery), the first event of each session
+    flagged `starts_session`.
 
-    Yields the result in order, in chunks of whole sessions (sessions are independent; one pass
-    over 10 M rows held about 4.5 GiB of intermediate columns). Yields at least one chunk.
+    View events: each event with `view_key`, `view_seq` and the state in force after it.
+    View clients: one row per view, `is_bot` and for each client field the `<field>_index` of
+    the view's first event that has it (null when none has).
+
+    Yields in order, in chunks of whole sessions (sessions are independent; one pass over 10 M
+    rows held about 4.5 GiB of intermediate columns). Yields at least one chunk.
     """
     events = pl.from_arrow(session_events)
     del session_events  # passed inline by the caller, so its Arrow copy is freed here
@@ -48,7 +60,25 @@ def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int)
             cuts.append(position)
     cuts.append(events.height)
     for start, end in zip(cuts, cuts[1:]):
-        yield _view_events(events.slice(start, end - start).lazy(), start, day, gap_minutes).collect().to_arrow()
+        view_events = _view_events(events.slice(start, end - start).lazy(), start, day, gap_minutes)
+        frames = pl.collect_all([view_events.select(VIEW_EVENT_COLUMNS), _view_clients(view_events)])
+        yield frames[0].to_arrow(), frames[1].to_arrow()
+
+
+def _view_clients(view_events: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per view: whether any event is a bot's, and where each client field is first set."""
+    first_with = [
+        pl.col("event_index").filter(pl.col(f"has_{f}")).min().alias(f"{f}_index") for f in CLIENT_FIELDS
+    ]
+    return view_events.group_by("view_key").agg(pl.col("is_bot").any(), *first_with).sort("view_key")
+
+
+# the columns of int_view_events
+VIEW_EVENT_COLUMNS = (
+    "view_key", "view_seq", "event_index", "event_type", "occurred_at", "view_started_at", "position_s",
+    "from_position_s", "duration_s", "is_playback", "is_fatal_error", "playing_after", "rate_in_force",
+    "rendition_in_force", "bitrate_in_force", "after_first_playing", "last_seek_at", "previous_seek_at",
+)
 
 
 def _last_index_where(condition: pl.Expr) -> pl.Expr:
@@ -103,6 +133,7 @@ def _view_events(ev: pl.LazyFrame, offset: int, day: date, gap_minutes: int) -> 
     return ev.filter(
         (pl.col("view_started_at") >= start) & (pl.col("view_started_at") < start + timedelta(days=1))
     ).select(
+        "is_bot", *(f"has_{f}" for f in CLIENT_FIELDS),
         pl.col("view_first_index").alias("view_key"), pl.col("view_seq").cast(pl.Int64), "event_index",
         "event_type", "occurred_at", "view_started_at", "position_s", "from_position_s", "duration_s", "is_playback",
         "is_fatal_error",

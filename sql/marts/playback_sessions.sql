@@ -1,19 +1,39 @@
 -- One row per view that begins on the day (metrics.md, "Views" and "Playback within a view").
--- Inputs: `int_view_events` (+ `int_session_events` by position for the session, viewer, video
--- and client columns), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
-WITH views AS (
+-- Inputs: `int_view_events`, `int_view_clients` (+ `int_session_events` by position for the ids
+-- and client fields), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
+WITH client_rows AS (
+    -- the few events that hold a view's ids (its first event) or one of its client fields
+    SELECT rowid + 1 AS event_index, session_id, viewer_id, user_id, video_id, device_type, browser, os, country, player
+    FROM int_session_events
+    WHERE rowid + 1 IN (
+        SELECT unnest([view_key, user_id_index, device_type_index, browser_index, os_index, country_index, player_index])
+        FROM int_view_clients
+    )
+),
+
+clients AS (
+    -- ids of the view's first event; each client field of the first event that has it
+    SELECT
+        c.view_key, f.session_id, f.viewer_id, f.video_id, c.is_bot,
+        u.user_id, d.device_type, b.browser, o.os, n.country, p.player
+    FROM int_view_clients AS c
+    JOIN client_rows AS f ON f.event_index = c.view_key
+    LEFT JOIN client_rows AS u ON u.event_index = c.user_id_index
+    LEFT JOIN client_rows AS d ON d.event_index = c.device_type_index
+    LEFT JOIN client_rows AS b ON b.event_index = c.browser_index
+    LEFT JOIN client_rows AS o ON o.event_index = c.os_index
+    LEFT JOIN client_rows AS n ON n.event_index = c.country_index
+    LEFT JOIN client_rows AS p ON p.event_index = c.player_index
+),
+
+view_events AS (
     SELECT
         view_key,
-        arg_min(session_id, event_index) AS session_id,
         any_value(view_seq) AS view_seq,
-        arg_min(viewer_id, event_index) AS viewer_id,
-        arg_min(user_id, event_index) AS user_id,  -- arg_min skips nulls: the first non-null
-        arg_min(video_id, event_index) AS video_id,
         min(occurred_at) AS started_at,
         max(occurred_at) AS ended_at,
         count(*) AS event_count,
         bool_or(is_playback) AS counts_as_view,
-        coalesce(bool_or(is_bot), false) AS is_bot,
         max(duration_s) AS max_event_duration_s,
         min(event_index) FILTER (WHERE event_type IN ('view_start', 'play')) AS first_attempt_index,
         min(occurred_at) FILTER (WHERE event_type IN ('view_start', 'play')) AS first_attempt_at,
@@ -34,19 +54,15 @@ WITH views AS (
         count(*) FILTER (WHERE event_type = 'save') AS saves,
         count(*) FILTER (WHERE event_type = 'share') AS shares,
         count(*) FILTER (WHERE event_type = 'click') AS clicks,
-        count(*) FILTER (WHERE event_type = 'skip') AS skips,
-        arg_min(device_type, event_index) AS device_type,
-        arg_min(browser, event_index) AS browser,
-        arg_min(os, event_index) AS os,
-        arg_min(country, event_index) AS country,
-        arg_min(player, event_index) AS player
+        count(*) FILTER (WHERE event_type = 'skip') AS skips
     FROM int_view_events
-    JOIN (
-        SELECT rowid + 1 AS event_index, session_id, viewer_id, user_id, video_id, is_bot, device_type,
-               browser, os, country, player
-        FROM int_session_events
-    ) AS client USING (event_index)
     GROUP BY view_key
+),
+
+views AS (
+    SELECT e.*, c.* EXCLUDE (view_key)
+    FROM view_events AS e
+    JOIN clients AS c USING (view_key)
 ),
 
 range_union AS (
