@@ -33,8 +33,10 @@ def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> di
 
 
 def _build(con, storage: Storage, day: date, gap_minutes: int) -> dict:
+    # the day itself first: DuckDB estimates a multi-file relation from its first file, and a
+    # tiny neighbour day would make joins hash `events` instead of the few rows looked up in it
     duck.register_partitions(
-        con, "events", storage, "events", [day - timedelta(days=1), day, day + timedelta(days=1)], schemas.EVENTS
+        con, "events", storage, "events", [day, day - timedelta(days=1), day + timedelta(days=1)], schemas.EVENTS
     )
     duck.register_snapshot(con, "video_catalog", storage, "video_catalog", schemas.VIDEO_CATALOG)
     sessions, ranges = build_playback_sessions(con, day, gap_minutes)

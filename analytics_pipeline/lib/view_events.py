@@ -24,15 +24,13 @@ SETS_PAUSED_ON = ("pause", "ended", "view_end", "buffer_start")
 # be null on some events); `session_id`, `viewer_id` and `video_id` are never null.
 CLIENT_FIELDS = ("user_id", "device_type", "browser", "os", "country", "player")
 
-# what this step reads of int_session_events, in its stored order; the session ids and client
-# fields stay in DuckDB (10 M session ids cost about 1 GiB here): only where a new session starts
-# and which events carry each client field
+# what this step reads of int_session_events, in its stored order; the session ids stay in
+# DuckDB (10 M of them cost about 1 GiB here): only where a new session starts
 INPUT_SQL = f"""
 SELECT
     session_id IS DISTINCT FROM lag(session_id) OVER () AS starts_session,
     occurred_at, event_type, is_playback, is_fatal_error, position_s, from_position_s, duration_s,
-    playback_rate, bitrate_kbps, rendition, coalesce(is_bot, false) AS is_bot,
-    {", ".join(f"{f} IS NOT NULL AS has_{f}" for f in CLIENT_FIELDS)}
+    playback_rate, bitrate_kbps, rendition, is_bot, {", ".join(f"has_{f}" for f in CLIENT_FIELDS)}
 FROM int_session_events
 """
 

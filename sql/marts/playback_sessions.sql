@@ -1,14 +1,24 @@
 -- One row per view that begins on the day (metrics.md, "Views" and "Playback within a view").
--- Inputs: `int_view_events`, `int_view_clients` (+ `int_session_events` by position for the ids
--- and client fields), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
+-- Inputs: `int_view_events`, `int_view_clients` (+ `int_session_events` by position and `events`
+-- for the ids and client fields), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
 WITH client_rows AS (
-    -- the few events that hold a view's ids (its first event) or one of its client fields
-    SELECT rowid + 1 AS event_index, session_id, viewer_id, user_id, video_id, device_type, browser, os, country, player
-    FROM int_session_events
-    WHERE rowid + 1 IN (
-        SELECT unnest([view_key, user_id_index, device_type_index, browser_index, os_index, country_index, player_index])
-        FROM int_view_clients
-    )
+    -- the few events that hold a view's ids (its first event) or one of its client fields,
+    -- found in `events` by their delivery
+    SELECT i.event_index, i.session_id, e.viewer_id, e.user_id, e.video_id, e.device_type, e.browser, e.os,
+           e.country, e.player
+    FROM (
+        SELECT rowid + 1 AS event_index, session_id, arrival_date, source_file, line_number
+        FROM int_session_events
+        WHERE rowid IN (  -- DISTINCT: hashing each index once is several times faster
+            SELECT DISTINCT event_index - 1
+            FROM (
+                SELECT unnest([view_key, user_id_index, device_type_index, browser_index, os_index, country_index,
+                               player_index]) AS event_index
+                FROM int_view_clients
+            )
+        )
+    ) AS i
+    JOIN events AS e USING (arrival_date, source_file, line_number)
 ),
 
 clients AS (
