@@ -191,3 +191,23 @@ def test_view_events_chunked_by_session_equal_one_pass(monkeypatch):
     chunked = sessionize(events, catalog, DAY)
     assert one_pass[0].num_rows > 10 and one_pass[1].num_rows > 10
     assert chunked[0].equals(one_pass[0]) and chunked[1].equals(one_pass[1])
+
+
+def test_floats_rounded_in_sql_as_round_floats_does():
+    """The outputs are rounded in DuckDB; the result must be round_floats' to the last bit."""
+    import random
+
+    from analytics_pipeline.lib.sessionize import _select_as
+
+    rng = random.Random(7)
+    values = [0.5e-9, 1.5e-9, 2.5e-9, -0.5e-9, -2.5e-9, 1 / 3, 2 / 3, 0.1 + 0.2, 1e-10, 123456.7890123455,
+              float("inf"), float("-inf"), None, 0.0, -0.0, 2.0 ** 60 + 0.5]
+    values += [rng.uniform(-1e6, 1e6) for _ in range(5000)] + [round(rng.uniform(0, 100), 12) for _ in range(5000)]
+    table = pa.table({"x": pa.array(values, pa.float64()), "n": pa.array(range(len(values)), pa.int64())})
+    con = connect()
+    con.register("t", table)
+    in_sql = con.sql(_select_as(table.schema, "t") + " ORDER BY n").to_arrow_table()
+    expected = schemas.round_floats(table)
+    assert in_sql.column("x").to_pylist() == expected.column("x").to_pylist()
+    assert [math.copysign(1, v) for v in in_sql.column("x").to_pylist() if v == 0] == \
+           [math.copysign(1, v) for v in expected.column("x").to_pylist() if v == 0]

@@ -19,7 +19,6 @@ import duckdb
 import pyarrow as pa
 
 from analytics_pipeline.lib.duck import load_sql
-from analytics_pipeline.lib.schemas import round_floats
 from analytics_pipeline.lib.view_events import INPUT_SQL, view_events_in_chunks
 
 TS = pa.timestamp("ms", tz="UTC")
@@ -96,7 +95,11 @@ _PARAMETERS = {
 
 
 def _select_as(schema: pa.Schema, relation: str) -> str:
-    columns = ", ".join(f'"{name}"' for name in schema.names)
+    """The schema's columns of `relation`, floats rounded as `round_floats` does (bit for bit)."""
+    columns = ", ".join(
+        f'round_even("{f.name}" * 1e9, 0) / 1e9 AS "{f.name}"' if pa.types.is_floating(f.type) else f'"{f.name}"'
+        for f in schema
+    )
     return f"SELECT {columns} FROM {relation}"
 
 
@@ -141,4 +144,4 @@ def build_playback_sessions(
     finally:
         _drop(con, "playback_sessions_day", *_POLARS_TABLES, *reversed(_INTERMEDIATE_MODELS))
         con.execute(f"SET preserve_insertion_order = {bool(keep_order)}")
-    return round_floats(sessions.cast(PLAYBACK_SESSIONS)), round_floats(ranges.cast(PLAYED_RANGES))
+    return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)  # floats rounded in SQL
