@@ -16,6 +16,8 @@ from typing import Iterator
 import polars as pl
 import pyarrow as pa
 
+from analytics_pipeline.lib.played_ranges import played_ranges, view_watching
+
 CHUNK_ROWS = 2_000_000
 SETS_PLAYING_ON = ("playing", "heartbeat", "buffer_end")
 SETS_PAUSED_ON = ("pause", "ended", "view_end", "buffer_start")
@@ -35,16 +37,15 @@ FROM int_session_events
 """
 
 
-def view_events_in_chunks(
-    session_events: pa.Table, day: date, gap_minutes: int
-) -> Iterator[tuple[pa.Table, pa.Table]]:
-    """(view events, view clients) of the views that begin on `day` (UTC); `session_events`
+def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int) -> Iterator[dict[str, pa.Table]]:
+    """The intermediate tables of the views that begin on `day` (UTC), by name; `session_events`
     (INPUT_SQL) is in view order (session, time, delivery), the first event of each session
     flagged `starts_session`.
 
-    View events: each event with `view_key`, `view_seq` and the state in force after it.
-    View clients: one row per view, `is_bot` and for each client field the `<field>_index` of
-    the view's first event that has it (null when none has).
+    - int_view_events: each event with `view_key`, `view_seq` and the state in force after it;
+    - int_view_clients: per view, `is_bot` and for each client field the `<field>_index` of the
+      view's first event that has it (null when none has);
+    - int_played_ranges and int_view_watching: `lib/played_ranges.py`.
 
     Yields in order, in chunks of whole sessions (sessions are independent; one pass over 10 M
     rows held about 4.5 GiB of intermediate columns). Yields at least one chunk.
@@ -59,8 +60,15 @@ def view_events_in_chunks(
     cuts.append(events.height)
     for start, end in zip(cuts, cuts[1:]):
         view_events = _view_events(events.slice(start, end - start).lazy(), start, day, gap_minutes)
-        frames = pl.collect_all([view_events.select(VIEW_EVENT_COLUMNS), _view_clients(view_events)])
-        yield frames[0].to_arrow(), frames[1].to_arrow()
+        ranges = played_ranges(view_events)
+        tables = {
+            "int_view_events": view_events.select(VIEW_EVENT_COLUMNS),
+            "int_view_clients": _view_clients(view_events),
+            "int_played_ranges": ranges,
+            "int_view_watching": view_watching(ranges),
+        }
+        frames = pl.collect_all(list(tables.values()))
+        yield {name: frame.to_arrow() for name, frame in zip(tables, frames)}
 
 
 def _view_clients(view_events: pl.LazyFrame) -> pl.LazyFrame:

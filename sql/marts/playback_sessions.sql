@@ -1,6 +1,6 @@
 -- One row per view that begins on the day (metrics.md, "Views" and "Playback within a view").
 -- Inputs: `int_view_events`, `int_view_clients` (+ `int_session_events` by position and `events`
--- for the ids and client fields), `int_played_ranges`, `int_rebuffers`, `video_catalog`.
+-- for the ids and client fields), `int_view_watching`, `int_rebuffers`, `video_catalog`.
 WITH client_rows AS (
     -- the few events that hold a view's ids (its first event) or one of its client fields,
     -- found in `events` by their delivery
@@ -75,23 +75,6 @@ views AS (
     JOIN clients AS c USING (view_key)
 ),
 
-range_union AS (
-    -- ranges sorted by start: each adds what lies beyond the furthest end seen before it
-    SELECT
-        view_key,
-        played_s,
-        greatest(0.0, range_end_s - greatest(range_start_s, coalesce(max(range_end_s) OVER (
-            PARTITION BY view_key ORDER BY range_start_s, range_end_s
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), range_start_s))) AS new_content_s
-    FROM int_played_ranges
-),
-
-watching AS (
-    SELECT view_key, sum(played_s) AS watch_time_s, sum(new_content_s) AS content_watched_s
-    FROM range_union
-    GROUP BY view_key
-),
-
 rebuffering AS (
     SELECT view_key, count(*) AS rebuffer_count, sum(rebuffer_s) AS rebuffer_s
     FROM int_rebuffers
@@ -111,7 +94,7 @@ measured AS (
         coalesce(r.rebuffer_s, 0.0) AS rebuffer_s
     FROM views AS v
     LEFT JOIN video_catalog AS c ON c.video_id = v.video_id
-    LEFT JOIN watching AS w ON w.view_key = v.view_key
+    LEFT JOIN int_view_watching AS w ON w.view_key = v.view_key
     LEFT JOIN rebuffering AS r ON r.view_key = v.view_key
 )
 
