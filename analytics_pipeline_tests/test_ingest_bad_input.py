@@ -48,6 +48,10 @@ def test_every_kind_of_bad_line_is_quarantined_with_its_reason(settings):
         oversized,                                                    # 15 line over 64 KiB
         ev(1, "view_start"),                                          # 16 duplicate delivery of line 1
         ev(17, ip="2001:db8::7"),                                     # 17 accepted, IPv6
+        # 18-20 bitrates that are no integer a table can hold (they once failed the whole arrival)
+        json.dumps(ev(18, "quality_change", rendition="720p", bitrate_kbps=1)).replace('"bitrate_kbps": 1', '"bitrate_kbps": NaN'),
+        json.dumps(ev(19, "quality_change", rendition="720p", bitrate_kbps=1)).replace('"bitrate_kbps": 1', '"bitrate_kbps": 1e400'),
+        ev(20, "heartbeat", bitrate_kbps=1e20),
     ]
     write_events(root, DAY, "batch.jsonl", lines)
     # a file named .gz that is not gzip, and a truncated gzip whose complete lines are kept
@@ -59,8 +63,8 @@ def test_every_kind_of_bad_line_is_quarantined_with_its_reason(settings):
 
     audit = {Path(r["source_file"]).name: r for r in lake_rows(root, "ingest_audit")}
     batch = audit["batch.jsonl"]
-    assert (batch["lines_read"], batch["blank_lines"]) == (16, 1)
-    assert (batch["accepted"], batch["duplicates"], batch["quarantined"]) == (2, 1, 13)
+    assert (batch["lines_read"], batch["blank_lines"]) == (19, 1)
+    assert (batch["accepted"], batch["duplicates"], batch["quarantined"]) == (2, 1, 16)
     assert audit["not-gzip.jsonl.gz"]["lines_read"] == 0
     assert audit["not-gzip.jsonl.gz"]["file_error"].startswith("not_gzip")
     assert audit["truncated.jsonl.gz"]["accepted"] == 3
@@ -74,7 +78,8 @@ def test_every_kind_of_bad_line_is_quarantined_with_its_reason(settings):
         3: "invalid_json", 4: "not_an_object", 5: "missing_field: session_id", 6: "wrong_type: position_s",
         7: "unknown_event_type", 8: "bad_timestamp: occurred_at", 9: "future_event", 10: "future_event",
         11: "invalid_position", 12: "invalid_position", 13: "invalid_position", 14: "missing_field: from_position_s",
-        15: "oversized_line",
+        15: "oversized_line", 18: "wrong_type: bitrate_kbps", 19: "wrong_type: bitrate_kbps",
+        20: "wrong_type: bitrate_kbps",
     }
     assert set(reasons) == set(expected)
     for line, prefix in expected.items():

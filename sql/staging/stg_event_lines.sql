@@ -129,7 +129,10 @@ checked AS (
             WHEN t_10 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: from_position_s must be a number'
             WHEN t_11 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: duration_s must be a number'
             WHEN t_12 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') THEN 'wrong_type: playback_rate must be a number'
+            -- NaN, infinities and values past BIGINT are not integers it can hold (NaN compares
+            -- greater than every number here)
             WHEN t_13 NOT IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'NULL') OR bitrate_value <> floor(bitrate_value)
+                 OR NOT abs(bitrate_value) < 9.2e18
                 THEN 'wrong_type: bitrate_kbps must be an integer'
             WHEN t_14 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: rendition must be a string'
             WHEN t_15 NOT IN ('VARCHAR', 'NULL') THEN 'wrong_type: error_code must be a string'
