@@ -175,7 +175,7 @@ SELECT
     source_file, file_order, line_number, reason,
     CASE WHEN reason IS NOT NULL THEN raw END AS raw,
     event_id, event_type, occurred_at, received_at, session_id, viewer_id, user_id, video_id,
-    position_s, from_position_s, duration_s, playback_rate, bitrate_value::BIGINT AS bitrate_kbps,
+    position_s, from_position_s, duration_s, playback_rate, CASE WHEN reason IS NULL THEN bitrate_value::BIGINT END AS bitrate_kbps,
     rendition, error_code, error_message, error_fatal, user_agent, ip, country, referrer, player,
     properties
 FROM checked
