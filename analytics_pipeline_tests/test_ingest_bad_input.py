@@ -52,6 +52,8 @@ def test_every_kind_of_bad_line_is_quarantined_with_its_reason(settings):
         json.dumps(ev(18, "quality_change", rendition="720p", bitrate_kbps=1)).replace('"bitrate_kbps": 1', '"bitrate_kbps": NaN'),
         json.dumps(ev(19, "quality_change", rendition="720p", bitrate_kbps=1)).replace('"bitrate_kbps": 1', '"bitrate_kbps": 1e400'),
         ev(20, "heartbeat", bitrate_kbps=1e20),
+        ev(21, occurred_at="2026-06-10T24:00:00.000Z"),                # 21 not RFC 3339: hour 24
+        ev(22, received_at="2026-06-10T12:00:22.000+99:99"),           # 22 not RFC 3339: offset
     ]
     write_events(root, DAY, "batch.jsonl", lines)
     # a file named .gz that is not gzip, and a truncated gzip whose complete lines are kept
@@ -63,8 +65,8 @@ def test_every_kind_of_bad_line_is_quarantined_with_its_reason(settings):
 
     audit = {Path(r["source_file"]).name: r for r in lake_rows(root, "ingest_audit")}
     batch = audit["batch.jsonl"]
-    assert (batch["lines_read"], batch["blank_lines"]) == (19, 1)
-    assert (batch["accepted"], batch["duplicates"], batch["quarantined"]) == (2, 1, 16)
+    assert (batch["lines_read"], batch["blank_lines"]) == (21, 1)
+    assert (batch["accepted"], batch["duplicates"], batch["quarantined"]) == (2, 1, 18)
     assert audit["not-gzip.jsonl.gz"]["lines_read"] == 0
     assert audit["not-gzip.jsonl.gz"]["file_error"].startswith("not_gzip")
     assert audit["truncated.jsonl.gz"]["accepted"] == 3
@@ -79,7 +81,7 @@ def test_every_kind_of_bad_line_is_quarantined_with_its_reason(settings):
         7: "unknown_event_type", 8: "bad_timestamp: occurred_at", 9: "future_event", 10: "future_event",
         11: "invalid_position", 12: "invalid_position", 13: "invalid_position", 14: "missing_field: from_position_s",
         15: "oversized_line", 18: "wrong_type: bitrate_kbps", 19: "wrong_type: bitrate_kbps",
-        20: "wrong_type: bitrate_kbps",
+        20: "wrong_type: bitrate_kbps", 21: "bad_timestamp: occurred_at", 22: "bad_timestamp: received_at",
     }
     assert set(reasons) == set(expected)
     for line, prefix in expected.items():

@@ -88,14 +88,20 @@ typed AS (
     FROM kinds
 ),
 timed AS (
+    -- RFC 3339: a T (or space) between date and time, a Z or +hh:mm offset; DuckDB alone would
+    -- also take an hour of 24 and offsets such as +99:99 (the digits themselves are its check)
     SELECT *,
-        CASE WHEN substr(occurred_at_text, 11, 1) IN ('T', 't', ' ')
+        CASE WHEN substr(occurred_at_text, 11, 1) IN ('T', 't', ' ') AND substr(occurred_at_text, 12, 2) < '24'
                   AND (right(occurred_at_text, 1) IN ('Z', 'z') OR (substr(occurred_at_text, -6, 1) IN ('+', '-')
-                                                                   AND substr(occurred_at_text, -3, 1) = ':'))
+                                                                   AND substr(occurred_at_text, -3, 1) = ':'
+                                                                   AND substr(occurred_at_text, -5, 2) < '24'
+                                                                   AND substr(occurred_at_text, -2, 2) < '60'))
              THEN try_cast(occurred_at_text AS TIMESTAMPTZ) END AS occurred_at,
-        CASE WHEN substr(received_at_text, 11, 1) IN ('T', 't', ' ')
+        CASE WHEN substr(received_at_text, 11, 1) IN ('T', 't', ' ') AND substr(received_at_text, 12, 2) < '24'
                   AND (right(received_at_text, 1) IN ('Z', 'z') OR (substr(received_at_text, -6, 1) IN ('+', '-')
-                                                                   AND substr(received_at_text, -3, 1) = ':'))
+                                                                   AND substr(received_at_text, -3, 1) = ':'
+                                                                   AND substr(received_at_text, -5, 2) < '24'
+                                                                   AND substr(received_at_text, -2, 2) < '60'))
              THEN try_cast(received_at_text AS TIMESTAMPTZ) END AS received_at,
         event_type IN ('view_start', 'play', 'playing', 'pause', 'seek', 'heartbeat', 'buffer_start',
                        'buffer_end', 'quality_change', 'rate_change', 'error', 'ended', 'view_end') AS is_playback,
