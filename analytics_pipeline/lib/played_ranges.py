@@ -52,7 +52,10 @@ def view_watching(ranges: pl.LazyFrame) -> pl.LazyFrame:
     union: sorted by start, each range adds what lies beyond the furthest end before it)."""
     start, end = pl.col("range_start_s"), pl.col("range_end_s")
     furthest_before = end.cum_max().shift(1).over("view_key")
-    return ranges.sort("view_key", "range_start_s", "range_end_s").with_columns(
+    # the columns the union needs, before the sort moves them
+    return ranges.select("view_key", "range_start_s", "range_end_s", "played_s").sort(
+        "view_key", "range_start_s", "range_end_s"
+    ).with_columns(
         new_content_s=pl.max_horizontal(pl.lit(0.0), end - pl.max_horizontal(start, furthest_before.fill_null(start))),
     ).group_by("view_key").agg(
         watch_time_s=pl.col("played_s").sum(),

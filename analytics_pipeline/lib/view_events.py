@@ -59,16 +59,16 @@ def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int)
             cuts.append(position)
     cuts.append(events.height)
     for start, end in zip(cuts, cuts[1:]):
-        view_events = _view_events(events.slice(start, end - start).lazy(), start, day, gap_minutes)
-        ranges = played_ranges(view_events)
+        # collected once: Polars' collect_all recomputed it for each table it feeds
+        view_events = _view_events(events.slice(start, end - start).lazy(), start, day, gap_minutes).collect().lazy()
+        ranges = played_ranges(view_events).collect()
         tables = {
-            "int_view_events": view_events.select(VIEW_EVENT_COLUMNS),
-            "int_view_clients": _view_clients(view_events),
+            "int_view_events": view_events.select(VIEW_EVENT_COLUMNS).collect(),
+            "int_view_clients": _view_clients(view_events).collect(),
             "int_played_ranges": ranges,
-            "int_view_watching": view_watching(ranges),
+            "int_view_watching": view_watching(ranges.lazy()).collect(),
         }
-        frames = pl.collect_all(list(tables.values()))
-        yield {name: frame.to_arrow() for name, frame in zip(tables, frames)}
+        yield {name: frame.to_arrow() for name, frame in tables.items()}
 
 
 def _view_clients(view_events: pl.LazyFrame) -> pl.LazyFrame:
