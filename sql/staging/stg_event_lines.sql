@@ -103,8 +103,13 @@ timed AS (
                                                                    AND substr(received_at_text, -5, 2) < '24'
                                                                    AND substr(received_at_text, -2, 2) < '60'))
              THEN try_cast(received_at_text AS TIMESTAMPTZ) END AS received_at,
-        event_type IN ('view_start', 'play', 'playing', 'pause', 'seek', 'heartbeat', 'buffer_start',
-                       'buffer_end', 'quality_change', 'rate_change', 'error', 'ended', 'view_end') AS is_playback,
+        -- spelled out: DuckDB turns an IN list this long into a join, and every expression after it
+        -- then runs on sliced vectors (a quarter more CPU for the whole query)
+        (event_type = 'view_start' OR event_type = 'play' OR event_type = 'playing' OR
+         event_type = 'pause' OR event_type = 'seek' OR event_type = 'heartbeat' OR
+         event_type = 'buffer_start' OR event_type = 'buffer_end' OR
+         event_type = 'quality_change' OR event_type = 'rate_change' OR
+         event_type = 'error' OR event_type = 'ended' OR event_type = 'view_end') AS is_playback,
         event_type IN ('save', 'share', 'click', 'skip') AS is_engagement
     FROM typed
 ),
