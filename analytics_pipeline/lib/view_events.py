@@ -27,10 +27,10 @@ SETS_PAUSED_ON = ("pause", "ended", "view_end", "buffer_start")
 CLIENT_FIELDS = ("user_id", "device_type", "browser", "os", "country", "player")
 
 # what this step reads of int_session_events, in its stored order; the session ids stay in
-# DuckDB (10 M of them cost about 1 GiB here): only where a new session starts
+# DuckDB (10 M of them cost about 1 GiB here): their numbers tell where a new session starts
 INPUT_SQL = f"""
 SELECT
-    session_id IS DISTINCT FROM lag(session_id) OVER () AS starts_session,
+    session_no,
     occurred_at, event_type, is_playback, is_fatal_error, position_s, from_position_s, duration_s,
     playback_rate, bitrate_kbps, rendition, is_bot, {", ".join(f"has_{f}" for f in CLIENT_FIELDS)}
 FROM int_session_events
@@ -39,8 +39,7 @@ FROM int_session_events
 
 def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int) -> Iterator[dict[str, pa.Table]]:
     """The intermediate tables of the views that begin on `day` (UTC), by name; `session_events`
-    (INPUT_SQL) is in view order (session, time, delivery), the first event of each session
-    flagged `starts_session`.
+    (INPUT_SQL) is in view order (session, time, delivery); a new `session_no` starts a session.
 
     - int_view_events: each event with `view_key`, `view_seq` and the state in force after it;
     - int_view_clients: per view, `is_bot` and for each client field the `<field>_index` of the
@@ -50,7 +49,9 @@ def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int)
     Yields in order, in chunks of whole sessions (sessions are independent; one pass over 10 M
     rows held about 4.5 GiB of intermediate columns). Yields at least one chunk.
     """
-    events = pl.from_arrow(session_events)
+    events = pl.from_arrow(session_events).with_columns(
+        starts_session=(pl.col("session_no") != pl.col("session_no").shift(1)).fill_null(True)
+    )
     del session_events  # passed inline by the caller, so its Arrow copy is freed here
     starts = events.select(pl.col("starts_session").arg_true()).to_series()
     cuts = [0]

@@ -4,10 +4,10 @@
 WITH client_rows AS (
     -- the few events that hold a view's ids (its first event) or one of its client fields,
     -- found in `events` by their delivery
-    SELECT i.event_index, i.session_id, e.viewer_id, e.user_id, e.video_id, e.device_type, e.browser, e.os,
+    SELECT i.event_index, e.session_id, e.viewer_id, e.user_id, e.video_id, e.device_type, e.browser, e.os,
            e.country, e.player
     FROM (
-        SELECT rowid + 1 AS event_index, session_id, arrival_date, source_file, line_number
+        SELECT rowid + 1 AS event_index, arrival_date, source_file, line_number
         FROM int_session_events
         WHERE rowid IN (  -- DISTINCT: hashing each index once is several times faster
             SELECT DISTINCT event_index - 1
