@@ -1,15 +1,12 @@
 """Sessionisation: accepted player events -> one row per view and one row per played range.
 
-The rules are metrics.md, "Views" and "Playback within a view". The steps, each a temporary
-table stored in view order: `intermediate/int_session_events` (SQL: the day's sessions, sorted
-once); in Polars, chunk by chunk, `int_view_events` (`lib/view_events.py`: view assignment and
-the player state after each event, as forward fills), `int_view_clients` (which event holds
-each client field of a view), `int_played_ranges` and `int_view_watching`
-(`lib/played_ranges.py`); `int_rebuffers` (SQL), then `marts/playback_sessions` and
-`marts/played_ranges`. The windows without ORDER BY in the SQL
-models read the stored order as single streaming passes (an order-by window per session is
-several times slower), which needs DuckDB's `preserve_insertion_order` (its default), set
-here for the duration.
+The rules are metrics.md, "Views" and "Playback within a view". The steps, in view order:
+`intermediate/int_session_events` (SQL: the day's sessions, sorted once, fetched as Arrow);
+in Polars, chunk by chunk, `int_view_events` (`lib/view_events.py`: view assignment and the
+player state after each event, as forward fills), `int_view_clients` (which event holds each
+client field of a view), `int_played_ranges` and `int_view_watching` (`lib/played_ranges.py`);
+these Arrow tables are registered with DuckDB, which builds `int_rebuffers` (SQL), then
+`marts/playback_sessions` and `marts/played_ranges`.
 """
 
 from __future__ import annotations
@@ -17,10 +14,11 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from analytics_pipeline.lib.duck import load_sql
-from analytics_pipeline.lib.view_events import INPUT_SQL, view_events_in_chunks
+from analytics_pipeline.lib.view_events import INPUT_COLUMNS, view_events_in_chunks
 
 TS = pa.timestamp("ms", tz="UTC")
 
@@ -87,13 +85,8 @@ PLAYED_RANGES = pa.schema([
     ("to_at", TS),
 ])
 
-# Materialised in this order; each model reads the ones before it by name.
-_INTERMEDIATE_MODELS = ("int_session_events", "int_view_events", "int_rebuffers")
-# made in Polars at the int_view_events step; Arrow tables registered with DuckDB
-_POLARS_TABLES = ("int_view_events", "int_view_clients", "int_played_ranges", "int_view_watching")
-_PARAMETERS = {
-    "int_session_events": ("day",),
-}
+# Arrow tables registered with DuckDB: the sorted session events, then what Polars makes of them
+_ARROW_TABLES = ("int_session_events", "int_view_events", "int_view_clients", "int_played_ranges", "int_view_watching")
 
 
 def _select_as(schema: pa.Schema, relation: str) -> str:
@@ -107,13 +100,23 @@ def _select_as(schema: pa.Schema, relation: str) -> str:
 
 def _drop(con: duckdb.DuckDBPyConnection, *models: str) -> None:
     for model in models:
-        if model in _POLARS_TABLES:
+        if model in _ARROW_TABLES:
             try:
                 con.unregister(model)
             except Exception:  # not registered yet
                 pass
         else:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{model}")
+
+
+def _session_events(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
+    """`intermediate/int_session_events` in its order, with `event_index` (1-based position).
+
+    Fetched as Arrow and registered, not stored in a temp table: writing 10 M sorted rows into
+    DuckDB's storage cost 2 CPU-s, and Polars reads its columns without a copy.
+    """
+    table = con.sql(load_sql("intermediate/int_session_events"), params={"day": day}).to_arrow_table()
+    return table.append_column("event_index", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
 
 
 def _register_view_tables(con: duckdb.DuckDBPyConnection, chunks) -> None:
@@ -136,16 +139,13 @@ def build_playback_sessions(
     `date`) and `video_catalog`. Returns (playback_sessions, played_ranges) with the schemas
     PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column.
     """
-    values = {"day": day, "gap_minutes": int(gap_minutes)}
-    keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    con.execute("SET preserve_insertion_order = true")
     try:
-        for model in _INTERMEDIATE_MODELS:
-            if model == "int_view_events":  # forward fills in Polars (lib/view_events.py)
-                _register_view_tables(con, view_events_in_chunks(con.sql(INPUT_SQL).to_arrow_table(), day, int(gap_minutes)))
-                continue
-            params = {name: values[name] for name in _PARAMETERS.get(model, ())}
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {load_sql(f'intermediate/{model}')}", params or None)
+        session_events = _session_events(con, day)
+        con.register("int_session_events", session_events)
+        # forward fills in Polars (lib/view_events.py)
+        _register_view_tables(con, view_events_in_chunks(session_events.select(INPUT_COLUMNS), day, int(gap_minutes)))
+        del session_events
+        con.execute(f"CREATE OR REPLACE TEMP TABLE int_rebuffers AS {load_sql('intermediate/int_rebuffers')}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
         # their memory serves the fetches
         _drop(con, "int_session_events", "int_view_events", "int_rebuffers", "int_view_clients", "int_view_watching")
@@ -156,6 +156,5 @@ def build_playback_sessions(
             _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
         ).to_arrow_table()
     finally:
-        _drop(con, "playback_sessions_day", *_POLARS_TABLES, *_INTERMEDIATE_MODELS)
-        con.execute(f"SET preserve_insertion_order = {bool(keep_order)}")
+        _drop(con, "playback_sessions_day", "int_rebuffers", *_ARROW_TABLES)
     return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)  # floats rounded in SQL

@@ -28,18 +28,15 @@ CLIENT_FIELDS = ("user_id", "device_type", "browser", "os", "country", "player")
 
 # what this step reads of int_session_events, in its stored order; the session ids stay in
 # DuckDB (10 M of them cost about 1 GiB here): their numbers tell where a new session starts
-INPUT_SQL = f"""
-SELECT
-    session_no,
-    occurred_at, event_type, is_playback, is_fatal_error, position_s, from_position_s, duration_s,
-    playback_rate, bitrate_kbps, rendition, is_bot, {", ".join(f"has_{f}" for f in CLIENT_FIELDS)}
-FROM int_session_events
-"""
+INPUT_COLUMNS = (
+    "session_no", "occurred_at", "event_type", "is_playback", "is_fatal_error", "position_s", "from_position_s",
+    "duration_s", "playback_rate", "bitrate_kbps", "rendition", "is_bot", *(f"has_{f}" for f in CLIENT_FIELDS),
+)
 
 
 def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int) -> Iterator[dict[str, pa.Table]]:
     """The intermediate tables of the views that begin on `day` (UTC), by name; `session_events`
-    (INPUT_SQL) is in view order (session, time, delivery); a new `session_no` starts a session.
+    (INPUT_COLUMNS) is in view order (session, time, delivery); a new `session_no` starts a session.
 
     - int_view_events: each event with `view_key`, `view_seq` and the state in force after it;
     - int_view_clients: per view, `is_bot` and for each client field the `<field>_index` of the

@@ -7,10 +7,10 @@ WITH client_rows AS (
     SELECT i.event_index, e.session_id, e.viewer_id, e.user_id, e.video_id, e.device_type, e.browser, e.os,
            e.country, e.player
     FROM (
-        SELECT rowid + 1 AS event_index, arrival_date, source_file, line_number
+        SELECT event_index, arrival_date, source_file, line_number
         FROM int_session_events
-        WHERE rowid IN (  -- DISTINCT: hashing each index once is several times faster
-            SELECT DISTINCT event_index - 1
+        WHERE event_index IN (  -- DISTINCT: hashing each index once is several times faster
+            SELECT DISTINCT event_index
             FROM (
                 SELECT unnest([view_key, user_id_index, device_type_index, browser_index, os_index, country_index,
                                player_index]) AS event_index
