@@ -43,6 +43,12 @@ class FileEntry:
     mtime: float | None
 
 
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """Columns worth a dictionary: floats and timestamps rarely repeat, and hashing them cost
+    a sixth of writing the 7.8 M played ranges of a 10 M-event day."""
+    return [f.name for f in schema if not (pa.types.is_floating(f.type) or pa.types.is_timestamp(f.type))]
+
+
 class Storage:
     def __init__(self, root: str, endpoint_url: str | None = None, region: str | None = None):
         self.root = root.rstrip("/")
@@ -146,7 +152,8 @@ class Storage:
         """Write one Parquet file atomically; `rel` is replaced if it exists."""
         tmp = self._temp_key(rel)
         try:
-            pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=1_000_000)
+            pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=1_000_000,
+                           use_dictionary=_dictionary_columns(table.schema))
         except BaseException:
             self._discard(tmp)
             raise
