@@ -1,7 +1,8 @@
 """Sessionisation: accepted player events -> one row per view and one row per played range.
 
 The rules are metrics.md, "Views" and "Playback within a view". The steps, in view order:
-`intermediate/int_session_events` (SQL: the day's sessions, sorted once, fetched as Arrow);
+`intermediate/int_delivery_files` and `intermediate/int_session_events` (SQL: the day's
+sessions, sorted once, fetched as Arrow);
 in Polars, chunk by chunk, `int_view_events` (`lib/view_events.py`: view assignment and the
 player state after each event, as forward fills), `int_view_clients` (which event holds each
 client field of a view), `int_played_ranges` and `int_view_watching` (`lib/played_ranges.py`);
@@ -140,6 +141,7 @@ def build_playback_sessions(
     PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column.
     """
     try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE int_delivery_files AS {load_sql('intermediate/int_delivery_files')}")
         session_events = _session_events(con, day)
         con.register("int_session_events", session_events)
         # forward fills in Polars (lib/view_events.py)
@@ -156,5 +158,5 @@ def build_playback_sessions(
             _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
         ).to_arrow_table()
     finally:
-        _drop(con, "playback_sessions_day", "int_rebuffers", *_ARROW_TABLES)
+        _drop(con, "playback_sessions_day", "int_rebuffers", "int_delivery_files", *_ARROW_TABLES)
     return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)  # floats rounded in SQL

@@ -1,8 +1,8 @@
 -- The events of every session with an event on $day (its D-1 and D+1 events included), in
--- view order: session, occurred_at, then file order. Inputs: `events`, parameter $day.
--- `session_no` numbers the sessions in session_id order (the id itself is looked up later).
--- Materialised in this order: the models after it read it with order-dependent windows.
--- Narrow, because sorting is the cost: of the client fields only whether each is set; the few
+-- view order: session, occurred_at, then delivery (file, line). Inputs: `events`,
+-- `int_delivery_files`, parameter $day.
+-- Narrow, because sorting is the cost: integers for the session (`session_no`, in session_id
+-- order) and the file (`file_no`), and of the client fields only whether each is set; the few
 -- events whose values a view takes are looked up by their delivery (file and line) later.
 WITH day_sessions AS (
     -- the day's sessions numbered in session_id order, so the sort below keys on an integer
@@ -34,9 +34,9 @@ SELECT
     os IS NOT NULL AS has_os,
     country IS NOT NULL AS has_country,
     player IS NOT NULL AS has_player,
-    arrival_date,
-    source_file,
+    f.file_no,
     line_number
 FROM events
 JOIN day_sessions AS s USING (session_id)
-ORDER BY s.session_no, occurred_at, arrival_date, source_file, line_number
+JOIN int_delivery_files AS f USING (arrival_date, source_file)
+ORDER BY s.session_no, occurred_at, f.file_no, line_number

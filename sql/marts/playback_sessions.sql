@@ -1,13 +1,14 @@
 -- One row per view that begins on the day (metrics.md, "Views" and "Playback within a view").
--- Inputs: `int_view_events`, `int_view_clients` (+ `int_session_events` by position and `events`
--- for the ids and client fields), `int_view_watching`, `int_rebuffers`, `video_catalog`.
+-- Inputs: `int_view_events`, `int_view_clients` (+ `int_session_events` by position,
+-- `int_delivery_files` and `events` for the ids and client fields), `int_view_watching`,
+-- `int_rebuffers`, `video_catalog`.
 WITH client_rows AS (
     -- the few events that hold a view's ids (its first event) or one of its client fields,
     -- found in `events` by their delivery
     SELECT i.event_index, e.session_id, e.viewer_id, e.user_id, e.video_id, e.device_type, e.browser, e.os,
            e.country, e.player
     FROM (
-        SELECT event_index, arrival_date, source_file, line_number
+        SELECT event_index, file_no, line_number
         FROM int_session_events
         WHERE event_index IN (  -- DISTINCT: hashing each index once is several times faster
             SELECT DISTINCT event_index
@@ -18,6 +19,7 @@ WITH client_rows AS (
             )
         )
     ) AS i
+    JOIN int_delivery_files USING (file_no)
     JOIN events AS e USING (arrival_date, source_file, line_number)
 ),
 
