@@ -8,7 +8,9 @@ WITH lines AS (
     -- strips it, which is far cheaper than trimming every line here. Blank lines are not counted.
     SELECT *, json_valid(raw) AS is_json
     FROM line_batch
-    WHERE CASE WHEN left(raw, 1) IN (' ', E'\t', E'\r', E'\n') THEN trim(raw, E' \t\r\n') <> '' ELSE true END
+    -- only a line whose first byte is at most a space can be blank (a byte comparison: left()
+    -- counts characters, which showed in profiles)
+    WHERE CASE WHEN raw < '!' THEN trim(raw, E' \t\r\n') <> '' ELSE true END
 ),
 rooted AS (
     -- valid JSON that opens with a brace is an object: no parse needed to say so
