@@ -232,19 +232,25 @@ def _quarantine_table(con, arrival: date, facts: dict[str, dict]) -> pa.Table:
 
 
 # The positions of the duplicate lines: a later delivery of an id within the arrival (the first
-# in file and line order wins), or an id another arrival already staged. Only repeated ids are
-# grouped further, so this stays small next to `staged`.
+# in file and line order wins), or an id another arrival already staged. Ids are grouped by their
+# 64-bit hash first and exactly only where a hash repeats: grouping 10 M distinct strings was
+# most of the cost. The result stays small next to `staged`.
 DUPLICATES_SQL = """
 CREATE TEMP TABLE duplicates AS
 WITH valid AS (
-    SELECT event_id, file_order, line_number, file_order::BIGINT * 4294967296 + line_number AS position
+    SELECT event_id, file_order, line_number, file_order::BIGINT * 4294967296 + line_number AS position,
+           hash(event_id) AS id_hash
     FROM staged WHERE reason IS NULL
 ),
+candidates AS (
+    SELECT * FROM valid
+    WHERE id_hash IN (SELECT id_hash FROM valid GROUP BY id_hash HAVING count(*) > 1)
+),
 repeated AS (
-    SELECT event_id, min(position) AS first_position FROM valid GROUP BY event_id HAVING count(*) > 1
+    SELECT event_id, min(position) AS first_position FROM candidates GROUP BY event_id HAVING count(*) > 1
 )
 SELECT DISTINCT file_order, line_number FROM (
-    SELECT v.file_order, v.line_number FROM valid v JOIN repeated r USING (event_id) WHERE v.position > r.first_position
+    SELECT v.file_order, v.line_number FROM candidates v JOIN repeated r USING (event_id) WHERE v.position > r.first_position
     UNION ALL
     SELECT v.file_order, v.line_number FROM valid v JOIN other_ids o USING (event_id)
 )
@@ -306,7 +312,11 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
     con.execute(f"COPY (SELECT * FROM ({EVENTS_SQL}) WHERE event_date = $day) TO '{local[main]}' "
                 f"({EVENTS_PARQUET})", params)
     if len(per_day) > 1:
-        con.execute(f"CREATE TEMP TABLE other_days AS SELECT * FROM ({EVENTS_SQL}) WHERE event_date <> $day", params)
+        # a filter on occurred_at itself reaches the scan of `staged`; one on event_date ran the
+        # joins for every line first (1.2 s instead of 0.5 s at 10 M lines)
+        con.execute(f"CREATE TEMP TABLE other_days AS SELECT * FROM ({EVENTS_SQL}) "
+                    "WHERE NOT (occurred_at >= $day::TIMESTAMPTZ AND occurred_at < $day::TIMESTAMPTZ + INTERVAL 1 DAY)",
+                    params)
         for day in sorted(d for d in per_day if d != main):
             local[day] = storage.staging_path(staged_file(arrival, day))
             con.execute(f"COPY (SELECT * FROM other_days WHERE event_date = $day) TO '{local[day]}' "
