@@ -6,7 +6,7 @@ WITH buffer_starts AS (
     FROM int_view_events
     WHERE event_type = 'buffer_start'
       AND after_first_playing
-      AND NOT coalesce(occurred_at - last_seek_at <= INTERVAL 2 SECOND, false)
+      AND NOT coalesce(occurred_at <= last_seek_at + INTERVAL 2 SECOND, false)
 ),
 
 stall_ends AS (

@@ -53,9 +53,11 @@ view_events AS (
         min(occurred_at) FILTER (WHERE event_type = 'playing') AS first_playing_at,
         coalesce(bool_or(is_fatal_error AND NOT after_first_playing), false) AS startup_failed,
         coalesce(bool_or(is_fatal_error), false) AS playback_failed,
-        -- seeks less than 2 s after the previous seek belong to the same seek
+        -- seeks less than 2 s after the previous seek belong to the same seek (an addition, not
+        -- a subtraction: TIMESTAMPTZ minus TIMESTAMPTZ goes through the ICU calendar, about
+        -- 1 CPU-s over 10 M events)
         count(*) FILTER (WHERE event_type = 'seek' AND NOT coalesce(
-            occurred_at - previous_seek_at < INTERVAL 2 SECOND, false)) AS seek_count,
+            occurred_at < previous_seek_at + INTERVAL 2 SECOND, false)) AS seek_count,
         count(*) FILTER (WHERE event_type = 'play') AS play_count,
         count(*) FILTER (WHERE event_type = 'pause') AS pause_count,
         count(*) FILTER (WHERE event_type = 'error') AS error_count,
