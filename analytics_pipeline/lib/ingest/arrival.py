@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analytics_pipeline.lib import duck, schemas
-from analytics_pipeline.lib.ingest.lines import FileScan, read_line_batches
+from analytics_pipeline.lib.ingest.lines import FileScan, read_line_batches, reuse_large_blocks
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES
 from analytics_pipeline.lib.ingest.staged import EVENTS_PARQUET, STAGED_TABLE, publish_staged, staged_file
 from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals, truncate_utf8
@@ -147,6 +147,7 @@ def _stage_lines(con, storage: Storage, arrival: date, files, spill_file: str) -
     # the file name is kept once in `files`, not on every staged row
     stage_sql = f"SELECT * EXCLUDE (source_file) FROM ({duck.load_sql('staging/stg_event_lines')})"
     facts: dict[str, dict] = {}
+    reuse_large_blocks()  # before the reading thread starts
     batches = (batch for table in _prefetched(_file_batches(storage, files, facts)) for batch in table.to_batches())
     con.register("line_batch", pa.RecordBatchReader.from_batches(LINE_BATCH, batches))
     try:
