@@ -211,3 +211,18 @@ def test_floats_rounded_in_sql_as_round_floats_does():
     assert in_sql.column("x").to_pylist() == expected.column("x").to_pylist()
     assert [math.copysign(1, v) for v in in_sql.column("x").to_pylist() if v == 0] == \
            [math.copysign(1, v) for v in expected.column("x").to_pylist() if v == 0]
+
+
+def test_an_event_time_with_microseconds_is_kept_to_the_millisecond():
+    """player-events.md asks for milliseconds; a collector that sends microseconds once must not
+    fail the day (Arrow refused to cast such a value to the tables' millisecond unit)."""
+    scenario = next(s for s in SCENARIOS if s.name == "rebuffers")
+    events = [dict(e) for e in scenario.events]
+    first = events[0]["occurred_at"]
+    assert first.endswith(".000Z")
+    events[0]["occurred_at"] = first[: -len("000Z")] + "000456Z"
+    sessions, ranges = sessionize(events, scenario.catalog, scenario.day)
+    plain_sessions, plain_ranges = sessionize(scenario.events, scenario.catalog, scenario.day)
+    assert sessions.column("started_at").to_pylist() == plain_sessions.column("started_at").to_pylist()
+    assert sessions.column("watch_time_s").to_pylist() == plain_sessions.column("watch_time_s").to_pylist()
+    assert ranges.equals(plain_ranges)

@@ -91,12 +91,17 @@ _ARROW_TABLES = ("int_session_events", "int_view_events", "int_view_clients", "i
 
 
 def _select_as(schema: pa.Schema, relation: str) -> str:
-    """The schema's columns of `relation`, floats rounded as `round_floats` does (bit for bit)."""
-    columns = ", ".join(
-        f'round_even("{f.name}" * 1e9, 0) / 1e9 AS "{f.name}"' if pa.types.is_floating(f.type) else f'"{f.name}"'
-        for f in schema
-    )
-    return f"SELECT {columns} FROM {relation}"
+    """The schema's columns of `relation`: floats rounded as `round_floats` does (bit for bit),
+    timestamps as whole epoch milliseconds (the schema's unit; an event time with microseconds
+    made Arrow's cast to milliseconds fail the whole day)."""
+    def column(f: pa.Field) -> str:
+        if pa.types.is_floating(f.type):
+            return f'round_even("{f.name}" * 1e9, 0) / 1e9 AS "{f.name}"'
+        if pa.types.is_timestamp(f.type):
+            return f'epoch_ms("{f.name}") AS "{f.name}"'
+        return f'"{f.name}"'
+
+    return f"SELECT {', '.join(column(f) for f in schema)} FROM {relation}"
 
 
 def _drop(con: duckdb.DuckDBPyConnection, *models: str) -> None:
@@ -159,4 +164,5 @@ def build_playback_sessions(
         ).to_arrow_table()
     finally:
         _drop(con, "playback_sessions_day", "int_rebuffers", "int_delivery_files", *_ARROW_TABLES)
-    return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)  # floats rounded in SQL
+    # floats rounded and timestamps in milliseconds in SQL
+    return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)
