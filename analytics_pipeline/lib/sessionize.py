@@ -13,12 +13,14 @@ these Arrow tables are registered with DuckDB, which builds `int_rebuffers` (SQL
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Callable
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from analytics_pipeline.lib.duck import load_sql
+from analytics_pipeline.lib.prefetch import prefetched
 from analytics_pipeline.lib.view_events import INPUT_COLUMNS, view_events_in_chunks
 
 TS = pa.timestamp("ms", tz="UTC")
@@ -137,13 +139,16 @@ def _register_view_tables(con: duckdb.DuckDBPyConnection, chunks) -> None:
 
 
 def build_playback_sessions(
-    con: duckdb.DuckDBPyConnection, day: date, gap_minutes: int = 60
-) -> tuple[pa.Table, pa.Table]:
+    con: duckdb.DuckDBPyConnection, day: date, gap_minutes: int = 60,
+    write_ranges: Callable[[pa.RecordBatchReader], Any] | None = None,
+) -> tuple[pa.Table, Any]:
     """Views whose first event is on `day` (UTC) and their played ranges.
 
     `con` must hold the relations `events` (accepted events of `day` - 1 .. `day` + 1, with
     `date`) and `video_catalog`. Returns (playback_sessions, played_ranges) with the schemas
-    PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column.
+    PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column. With `write_ranges`, the
+    played ranges are streamed to it instead (millions of rows: never held whole) and its result
+    is returned in their place.
     """
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_delivery_files AS {load_sql('intermediate/int_delivery_files')}")
@@ -159,10 +164,16 @@ def build_playback_sessions(
         sessions = con.sql(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
-        ranges = con.sql(
+        # floats rounded and timestamps in milliseconds in SQL
+        batches = con.sql(
             _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
-        ).to_arrow_table()
+        ).to_arrow_reader()
+        # DuckDB scans the next batch while the writer encodes this one: a fetch of the whole
+        # table first took longer than both together (its string buffers grow by copying)
+        ranges = pa.RecordBatchReader.from_batches(
+            PLAYED_RANGES, (batch.cast(PLAYED_RANGES) for batch in prefetched(batches, depth=1))
+        )
+        ranges = write_ranges(ranges) if write_ranges else ranges.read_all()
     finally:
         _drop(con, "playback_sessions_day", "int_rebuffers", "int_delivery_files", *_ARROW_TABLES)
-    # floats rounded and timestamps in milliseconds in SQL
-    return sessions.cast(PLAYBACK_SESSIONS), ranges.cast(PLAYED_RANGES)
+    return sessions.cast(PLAYBACK_SESSIONS), ranges

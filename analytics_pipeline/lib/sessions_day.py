@@ -42,7 +42,9 @@ def _build(con, storage: Storage, day: date, gap_minutes: int) -> dict:
         con, "events", storage, "events", [day, day - timedelta(days=1), day + timedelta(days=1)], schemas.EVENTS
     )
     duck.register_snapshot(con, "video_catalog", storage, "video_catalog", schemas.VIDEO_CATALOG)
-    sessions, ranges = build_playback_sessions(con, day, gap_minutes)
+    ranges_file = storage.partition_file("played_ranges", day)
+    sessions, ranges = build_playback_sessions(
+        con, day, gap_minutes, write_ranges=lambda batches: storage.write_parquet_batches(ranges_file, batches)
+    )
     storage.write_partition("playback_sessions", day, sessions)
-    storage.write_partition("played_ranges", day, ranges)
-    return {"views": sessions.num_rows, "ranges": ranges.num_rows, "sessions": sessions}
+    return {"views": sessions.num_rows, "ranges": ranges, "sessions": sessions}

@@ -26,13 +26,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 PARQUET_NAME = "data.parquet"
+ROW_GROUP_ROWS = 1_000_000
 STAGING_DIR = ".staging"  # temporary files; a dot name, so never mistaken for a table or landing folder
 
 
@@ -47,6 +48,23 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
     """Columns worth a dictionary: floats and timestamps rarely repeat, and hashing them cost
     a sixth of writing the 7.8 M played ranges of a 10 M-event day."""
     return [f.name for f in schema if not (pa.types.is_floating(f.type) or pa.types.is_timestamp(f.type))]
+
+
+def _row_groups(batches: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
+    """Tables of exactly `rows` rows (the last one shorter, or empty for an empty stream)."""
+    pending: list[pa.RecordBatch] = []
+    count, any_yielded = 0, False
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(pending, batches.schema)
+            yield table.slice(0, rows)
+            any_yielded = True
+            rest = table.slice(rows)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count or not any_yielded:
+        yield pa.Table.from_batches(pending, batches.schema)
 
 
 class Storage:
@@ -150,14 +168,27 @@ class Storage:
 
     def write_parquet(self, rel: str, table: pa.Table) -> None:
         """Write one Parquet file atomically; `rel` is replaced if it exists."""
+        self._write_parquet(rel, table.schema, [table])
+
+    def write_parquet_batches(self, rel: str, batches: pa.RecordBatchReader) -> int:
+        """`write_parquet` for a stream, never held whole: the same row groups, from batches of
+        any size; returns the rows written."""
+        return self._write_parquet(rel, batches.schema, _row_groups(batches, ROW_GROUP_ROWS))
+
+    def _write_parquet(self, rel: str, schema: pa.Schema, tables: Iterable[pa.Table]) -> int:
         tmp = self._temp_key(rel)
+        rows = 0
         try:
-            pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=1_000_000,
-                           use_dictionary=_dictionary_columns(table.schema))
+            with pq.ParquetWriter(tmp, schema, filesystem=self.fs, compression="zstd",
+                                  use_dictionary=_dictionary_columns(schema)) as writer:
+                for table in tables:
+                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    rows += table.num_rows
         except BaseException:
             self._discard(tmp)
             raise
         self._commit(tmp, rel)
+        return rows
 
     def write_partition(self, table_name: str, day: date | str, table: pa.Table) -> str:
         rel = self.partition_file(table_name, day)

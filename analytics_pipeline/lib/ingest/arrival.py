@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import shutil
-import threading
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -25,6 +23,7 @@ from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.ingest.lines import FileScan, read_line_batches, reuse_large_blocks
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES
 from analytics_pipeline.lib.ingest.staged import EVENTS_PARQUET, STAGED_TABLE, publish_staged, staged_file
+from analytics_pipeline.lib.prefetch import prefetched
 from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals, truncate_utf8
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.useragents import user_agent_table
@@ -109,28 +108,6 @@ def _file_batches(storage: Storage, files, facts: dict[str, dict]):
         fact["file_error"] = scan.file_error
 
 
-def _prefetched(iterator, depth: int = 2):
-    """Run `iterator` in a thread, `depth` items ahead: decompression overlaps DuckDB's parse."""
-    items: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-
-    def produce():
-        try:
-            for item in iterator:
-                items.put(item)
-            items.put(done)
-        except BaseException as exc:  # handed to the consumer
-            items.put(exc)
-
-    worker = threading.Thread(target=produce, daemon=True)
-    worker.start()
-    while (item := items.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-    worker.join()
-
-
 LINE_BATCH = pa.schema([("source_file", pa.string()), ("file_order", pa.int32()), ("line_number", pa.int64()),
                          ("raw", pa.large_string()), ("bad_utf8", pa.bool_()), ("oversized", pa.bool_())])
 
@@ -148,7 +125,7 @@ def _stage_lines(con, storage: Storage, arrival: date, files, spill_file: str) -
     stage_sql = f"SELECT * EXCLUDE (source_file) FROM ({duck.load_sql('staging/stg_event_lines')})"
     facts: dict[str, dict] = {}
     reuse_large_blocks()  # before the reading thread starts
-    batches = (batch for table in _prefetched(_file_batches(storage, files, facts)) for batch in table.to_batches())
+    batches = (batch for table in prefetched(_file_batches(storage, files, facts)) for batch in table.to_batches())
     con.register("line_batch", pa.RecordBatchReader.from_batches(LINE_BATCH, batches))
     try:
         con.execute(

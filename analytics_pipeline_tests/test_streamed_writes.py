@@ -1,0 +1,98 @@
+"""Streamed Parquet writes (played_ranges) and the prefetching thread behind them.
+
+A streamed file must be the file `write_parquet` makes of the whole table (rows, schema and row
+groups), and a stream that fails half way must leave the previous partition as it was.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from analytics_pipeline.lib import storage as storage_module
+from analytics_pipeline.lib.prefetch import prefetched
+from analytics_pipeline.lib.storage import STAGING_DIR, Storage
+
+SCHEMA = pa.schema([("view_id", pa.string()), ("played_s", pa.float64())])
+
+
+def _batches(sizes: list[int]) -> list[pa.RecordBatch]:
+    out, start = [], 0
+    for n in sizes:
+        ids = [f"v{i % 7}" for i in range(start, start + n)]
+        out.append(pa.record_batch([pa.array(ids), pa.array([i * 0.5 for i in range(start, start + n)])], schema=SCHEMA))
+        start += n
+    return out
+
+
+def _row_groups(path) -> list[int]:
+    meta = pq.ParquetFile(path).metadata
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+@pytest.mark.parametrize("sizes", [[7, 3, 12, 1, 9], [10, 10], [25], [], [0, 4]], ids=str)
+def test_a_streamed_file_equals_the_whole_table_written_at_once(tmp_path, monkeypatch, sizes):
+    monkeypatch.setattr(storage_module, "ROW_GROUP_ROWS", 10)
+    storage = Storage(str(tmp_path))
+    batches = _batches(sizes)
+    whole = pa.Table.from_batches(batches, SCHEMA)
+
+    storage.write_parquet("lake/a/data.parquet", whole)
+    rows = storage.write_parquet_batches("lake/b/data.parquet", pa.RecordBatchReader.from_batches(SCHEMA, batches))
+
+    assert rows == sum(sizes)
+    a, b = tmp_path / "lake/a/data.parquet", tmp_path / "lake/b/data.parquet"
+    assert pq.read_table(b).equals(pq.read_table(a))
+    assert _row_groups(b) == _row_groups(a)
+    assert all(n == 10 for n in _row_groups(b)[:-1])
+
+
+def test_a_stream_that_fails_leaves_the_previous_file(tmp_path):
+    storage = Storage(str(tmp_path))
+    before = pa.Table.from_batches(_batches([5]), SCHEMA)
+    storage.write_parquet("lake/t/data.parquet", before)
+
+    def failing():
+        yield from _batches([4, 4])
+        raise RuntimeError("source failed half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        storage.write_parquet_batches("lake/t/data.parquet", pa.RecordBatchReader.from_batches(SCHEMA, failing()))
+
+    assert pq.read_table(tmp_path / "lake/t/data.parquet").equals(before)
+    staging = tmp_path / STAGING_DIR
+    assert not staging.exists() or not any(p.is_file() for p in staging.rglob("*"))
+
+
+def test_prefetched_keeps_order_and_raises_the_producers_error_where_it_happened():
+    def produce():
+        yield from range(5)
+        raise ValueError("bad item 5")
+
+    seen = []
+    with pytest.raises(ValueError, match="bad item 5"):
+        for item in prefetched(produce(), depth=2):
+            seen.append(item)
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_a_consumer_that_stops_early_stops_the_producer():
+    produced = []
+
+    def produce():
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    threads_before = threading.active_count()
+    items = prefetched(produce(), depth=1)
+    assert next(items) == 0
+    items.close()  # the consumer gives up, as on an error of its own: the producer is joined
+    assert threading.active_count() == threads_before
+    count = len(produced)
+    time.sleep(0.3)
+    assert len(produced) == count < 10
