@@ -96,3 +96,27 @@ def test_a_consumer_that_stops_early_stops_the_producer():
     count = len(produced)
     time.sleep(0.3)
     assert len(produced) == count < 10
+
+
+def test_played_ranges_take_their_views_ids_by_key_and_keep_their_order():
+    from analytics_pipeline.lib.sessionize import PLAYED_RANGES, RANGE_VALUES, with_view_ids
+
+    view_ids = pa.table({"view_key": pa.array([3, 8, 20], pa.int64()), "view_id": ["a", "b", "c"],
+                         "session_id": ["s1", "s1", "s2"], "viewer_id": ["u", "u", "w"], "video_id": ["x", "y", "x"]})
+    keys = [8, 8, 3, 20, 8]
+    values = {"view_key": keys, "range_start_s": [0.0, 5.0, 1.0, 2.0, 9.0], "range_end_s": [5.0, 9.0, 2.0, 4.0, 12.0],
+              "played_s": [5.0, 4.0, 1.0, 2.0, 3.0], "rate": [1.0] * 5, "rendition": ["720p"] * 5,
+              "bitrate_kbps": [2500] * 5, "from_at": [1000 * k for k in range(5)], "to_at": [1000 * k + 500 for k in range(5)]}
+    ranges = pa.RecordBatch.from_pydict(values, schema=RANGE_VALUES)
+    out = with_view_ids(ranges, view_ids)
+
+    assert out.schema == PLAYED_RANGES
+    assert out.column("view_id").to_pylist() == ["b", "b", "a", "c", "b"]
+    assert out.column("session_id").to_pylist() == ["s1", "s1", "s1", "s2", "s1"]
+    assert out.column("video_id").to_pylist() == ["y", "y", "x", "x", "y"]
+    assert out.column("range_start_s").to_pylist() == values["range_start_s"]
+    assert out.column("from_at").cast(pa.int64()).to_pylist() == values["from_at"]
+
+    stray = pa.RecordBatch.from_pydict({**values, "view_key": [8, 8, 4, 20, 8]}, schema=ranges.schema)
+    with pytest.raises(ValueError, match="not among the day's views"):
+        with_view_ids(stray, view_ids)

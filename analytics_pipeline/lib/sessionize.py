@@ -88,6 +88,10 @@ PLAYED_RANGES = pa.schema([
     ("to_at", TS),
 ])
 
+VIEW_IDS = ("view_id", "session_id", "viewer_id", "video_id")
+# `marts/played_ranges` as DuckDB sorts it: the view's key in place of its ids
+RANGE_VALUES = pa.schema([pa.field("view_key", pa.int64())] + [f for f in PLAYED_RANGES if f.name not in VIEW_IDS])
+
 # Arrow tables registered with DuckDB: the sorted session events, then what Polars makes of them
 _ARROW_TABLES = ("int_session_events", "int_view_events", "int_view_clients", "int_played_ranges", "int_view_watching")
 
@@ -104,6 +108,19 @@ def _select_as(schema: pa.Schema, relation: str) -> str:
         return f'"{f.name}"'
 
     return f"SELECT {', '.join(column(f) for f in schema)} FROM {relation}"
+
+
+def with_view_ids(ranges: pa.RecordBatch, view_ids: pa.Table) -> pa.RecordBatch:
+    """Played ranges (RANGE_VALUES) with their view's ids from `view_ids` (`view_key` and
+    VIEW_IDS, sorted by `view_key`), as PLAYED_RANGES."""
+    keys = view_ids.column("view_key").to_numpy()
+    wanted = ranges.column("view_key").to_numpy()
+    rows = np.searchsorted(keys, wanted)
+    if len(wanted) and (rows.max() >= len(keys) or not np.array_equal(keys[rows], wanted)):
+        raise ValueError("a played range whose view is not among the day's views")
+    ids = view_ids.select(list(VIEW_IDS)).take(rows)
+    columns = [ids.column(f.name).combine_chunks() if f.name in VIEW_IDS else ranges.column(f.name) for f in PLAYED_RANGES]
+    return pa.RecordBatch.from_arrays(columns, names=PLAYED_RANGES.names).cast(PLAYED_RANGES)
 
 
 def _drop(con: duckdb.DuckDBPyConnection, *models: str) -> None:
@@ -164,14 +181,17 @@ def build_playback_sessions(
         sessions = con.sql(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
-        # floats rounded and timestamps in milliseconds in SQL
+        view_ids = con.sql(f"SELECT view_key, {', '.join(VIEW_IDS)} FROM playback_sessions_day ORDER BY view_key")
+        view_ids = view_ids.to_arrow_table()
+        # floats rounded and timestamps in milliseconds in SQL; the view's ids are attached after
+        # the sort, which took three times as long with four id strings in every row
         batches = con.sql(
-            _select_as(PLAYED_RANGES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
+            _select_as(RANGE_VALUES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
         ).to_arrow_reader()
         # DuckDB scans the next batch while the writer encodes this one: a fetch of the whole
         # table first took longer than both together (its string buffers grow by copying)
         ranges = pa.RecordBatchReader.from_batches(
-            PLAYED_RANGES, (batch.cast(PLAYED_RANGES) for batch in prefetched(batches, depth=1))
+            PLAYED_RANGES, (with_view_ids(batch, view_ids) for batch in prefetched(batches, depth=1))
         )
         ranges = write_ranges(ranges) if write_ranges else ranges.read_all()
     finally:
