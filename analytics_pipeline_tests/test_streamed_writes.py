@@ -99,7 +99,7 @@ def test_a_consumer_that_stops_early_stops_the_producer():
 
 
 def test_played_ranges_take_their_views_ids_by_key_and_keep_their_order():
-    from analytics_pipeline.lib.sessionize import PLAYED_RANGES, RANGE_VALUES, with_view_ids
+    from analytics_pipeline.lib.sessionize import PLAYED_RANGES_ENCODED, RANGE_VALUES, with_view_ids
 
     view_ids = pa.table({"view_key": pa.array([3, 8, 20], pa.int64()), "view_id": ["a", "b", "c"],
                          "session_id": ["s1", "s1", "s2"], "viewer_id": ["u", "u", "w"], "video_id": ["x", "y", "x"]})
@@ -110,8 +110,9 @@ def test_played_ranges_take_their_views_ids_by_key_and_keep_their_order():
     ranges = pa.RecordBatch.from_pydict(values, schema=RANGE_VALUES)
     out = with_view_ids(ranges, view_ids)
 
-    assert out.schema == PLAYED_RANGES
+    assert out.schema == PLAYED_RANGES_ENCODED
     assert out.column("view_id").to_pylist() == ["b", "b", "a", "c", "b"]
+    assert out.column("view_id").dictionary.to_pylist() == ["a", "b", "c"]  # the views at hand, once each
     assert out.column("session_id").to_pylist() == ["s1", "s1", "s1", "s2", "s1"]
     assert out.column("video_id").to_pylist() == ["y", "y", "x", "x", "y"]
     assert out.column("range_start_s").to_pylist() == values["range_start_s"]
@@ -120,3 +121,44 @@ def test_played_ranges_take_their_views_ids_by_key_and_keep_their_order():
     stray = pa.RecordBatch.from_pydict({**values, "view_key": [8, 8, 4, 20, 8]}, schema=ranges.schema)
     with pytest.raises(ValueError, match="not among the day's views"):
         with_view_ids(stray, view_ids)
+
+
+def test_played_ranges_with_encoded_ids_read_back_as_plain_strings(tmp_path, monkeypatch):
+    """The file written from dictionary-encoded ids is the file of the plain table, for every reader."""
+    monkeypatch.setattr(storage_module, "ROW_GROUP_ROWS", 150)
+    import duckdb
+    import polars as pl
+
+    from analytics_pipeline.lib.sessionize import PLAYED_RANGES, PLAYED_RANGES_ENCODED, RANGE_VALUES, with_view_ids
+
+    n_views, n_ranges = 50, 400
+    view_ids = pa.table({"view_key": pa.array(range(0, 2 * n_views, 2), pa.int64()),
+                         "view_id": [f"view-{i}" for i in range(n_views)],
+                         "session_id": [f"s{i // 3}" for i in range(n_views)],  # repeated across views
+                         "viewer_id": [f"u{i % 7}" for i in range(n_views)],
+                         "video_id": [f"v{i % 5}" for i in range(n_views)]})
+    keys = sorted(2 * (i * 7 % n_views) for i in range(n_ranges))
+    values = {"view_key": keys, "range_start_s": [float(i) for i in range(n_ranges)],
+              "range_end_s": [i + 1.5 for i in range(n_ranges)], "played_s": [1.5] * n_ranges, "rate": [1.0] * n_ranges,
+              "rendition": [None if i % 4 else "720p" for i in range(n_ranges)],
+              "bitrate_kbps": [None if i % 4 else 2500 for i in range(n_ranges)],
+              "from_at": [1000 * i for i in range(n_ranges)], "to_at": [1000 * i + 1500 for i in range(n_ranges)]}
+    narrow = pa.Table.from_pydict(values, schema=RANGE_VALUES)
+    groups = storage_module.row_groups(pa.RecordBatchReader.from_batches(RANGE_VALUES, narrow.to_batches(max_chunksize=64)), 150)  # as sessionize does
+    encoded = pa.RecordBatchReader.from_batches(PLAYED_RANGES_ENCODED, (with_view_ids(g, view_ids) for g in groups))
+    plain = pa.Table.from_batches([with_view_ids(narrow, view_ids)]).cast(PLAYED_RANGES)
+
+    storage = Storage(str(tmp_path))
+    storage.write_parquet("lake/plain/data.parquet", plain)
+    storage.write_parquet_batches("lake/encoded/data.parquet", encoded)
+
+    path = tmp_path / "lake/encoded/data.parquet"
+    back = pq.read_table(path)
+    assert back.schema.equals(PLAYED_RANGES)
+    assert _row_groups(path) == [150, 150, 100]
+    assert back.equals(pq.read_table(tmp_path / "lake/plain/data.parquet"))
+    assert back.column("session_id").to_pylist()[:3] == [view_ids.column("session_id")[k // 2].as_py() for k in keys[:3]]
+    assert pl.read_parquet(path).schema["view_id"] == pl.String
+    assert duckdb.sql(f"SELECT typeof(view_id) FROM '{path}' LIMIT 1").fetchall() == [("VARCHAR",)]
+    encodings = pq.ParquetFile(path).metadata.row_group(0).column(0).encodings
+    assert "RLE_DICTIONARY" in encodings or "PLAIN_DICTIONARY" in encodings

@@ -50,7 +50,7 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if not (pa.types.is_floating(f.type) or pa.types.is_timestamp(f.type))]
 
 
-def _row_groups(batches: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
+def row_groups(batches: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
     """Tables of exactly `rows` rows (the last one shorter, or empty for an empty stream)."""
     pending: list[pa.RecordBatch] = []
     count, any_yielded = 0, False
@@ -173,14 +173,17 @@ class Storage:
     def write_parquet_batches(self, rel: str, batches: pa.RecordBatchReader) -> int:
         """`write_parquet` for a stream, never held whole: the same row groups, from batches of
         any size; returns the rows written."""
-        return self._write_parquet(rel, batches.schema, _row_groups(batches, ROW_GROUP_ROWS))
+        return self._write_parquet(rel, batches.schema, row_groups(batches, ROW_GROUP_ROWS))
 
     def _write_parquet(self, rel: str, schema: pa.Schema, tables: Iterable[pa.Table]) -> int:
         tmp = self._temp_key(rel)
         rows = 0
+        # A dictionary-typed column is stored as Parquet dictionary pages of its values. Without
+        # the Arrow schema in the file, readers get the value type, as from any other file.
+        dictionary_typed = any(pa.types.is_dictionary(f.type) for f in schema)
         try:
             with pq.ParquetWriter(tmp, schema, filesystem=self.fs, compression="zstd",
-                                  use_dictionary=_dictionary_columns(schema)) as writer:
+                                  use_dictionary=_dictionary_columns(schema), store_schema=not dictionary_typed) as writer:
                 for table in tables:
                     writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
                     rows += table.num_rows
