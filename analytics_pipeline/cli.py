@@ -1,17 +1,22 @@
-"""`analytics-pipeline`: demo, generate, materialize and query from a terminal."""
+"""`analytics-pipeline`: demo, generate, materialize, erase and query from a terminal.
+
+Each command parses its arguments, reads the settings once and calls the runner (runner.py);
+the output is the command's summary. Exit codes: 0 success, 1 a failed step, 2 bad arguments or
+missing inputs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
-from datetime import date, datetime, timedelta, timezone
-
-from analytics_pipeline.settings import Settings, load_settings
-
+from datetime import date, timedelta
+from pathlib import Path
 
 from analytics_pipeline.errors import UsageError
+from analytics_pipeline.settings import Settings, load_settings
+
+DEMO_DAYS = 7
+DATES = "Dates are UTC event days, YYYY-MM-DD, both ends included."
 
 
 def _day(text: str) -> date:
@@ -21,8 +26,17 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    from analytics_pipeline.runner import today_utc
+
+    return today_utc()
 
 
 def check_range(settings: Settings, start: date, end: date) -> None:
@@ -34,56 +48,55 @@ def check_range(settings: Settings, start: date, end: date) -> None:
         raise UsageError(f"--end {end} is in the future (today is {_today()} UTC)")
 
 
-class Progress:
-    """One updating line on a terminal; plain lines otherwise."""
-
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.started = time.monotonic()
-
-    def __call__(self, message: str) -> None:
-        elapsed = time.monotonic() - self.started
-        line = f"[{elapsed:6.1f}s] {message}"
-        if self.tty:
-            self.stream.write("\r\033[K" + line)
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.tty:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-
-def _runner(settings: Settings, progress):
+def _runner(settings: Settings, args):
+    from analytics_pipeline.progress import Progress
     from analytics_pipeline.runner import Runner
 
-    return Runner(settings, progress=progress)
+    return Runner(settings, progress=Progress(), verbose=getattr(args, "verbose", False))
+
+
+def _print_build(settings: Settings, report) -> None:
+    from analytics_pipeline.lib.storage import Storage
+    from analytics_pipeline.lib.summary import flagged_reconciliations, ingestion_summary
+
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not report.arrivals:
+        return
+    days = f"{report.days[0]}..{report.days[-1]}"
+    other = ", ".join(d.isoformat() for d in report.other_days) or "none"
+    print(f"materialized {days}; other event days rebuilt for events that arrived in this range: {other}")
+    storage = Storage.from_settings(settings)
+    s = ingestion_summary(storage, report.arrivals)
+    print(f"ingested {s['files']} files: {s['lines_read']:,} lines = {s['accepted']:,} accepted + "
+          f"{s['duplicates']:,} duplicates + {s['quarantined']:,} quarantined; {s['late_events']:,} late events")
+    for name, problem in s["problem_files"][:10]:
+        print(f"  {name}: {problem}")
+    if len(s["problem_files"]) > 10:
+        print(f"  ... and {len(s['problem_files']) - 10} more files (see ingest_audit)")
+    if s["quarantined"]:
+        print("  quarantined lines and why: SELECT reason, count(*) FROM events_quarantine GROUP BY 1")
+    flagged = flagged_reconciliations(storage, report.days)
+    if flagged:
+        print(f"provider figures: {flagged} video-days differ from ours by more than the threshold "
+              "(provider_reconciliation_daily.flagged)")
+    for check in report.failed_checks:
+        print(f"check failed: {check}")
+    print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()))
+    print(f"warehouse: {settings.warehouse_path}")
 
 
 def cmd_materialize(args, settings: Settings) -> int:
     check_range(settings, args.start, args.end)
     from analytics_pipeline.lib.storage import Storage
 
-    storage = Storage.from_settings(settings)
-    if not storage.is_dir("landing"):
-        raise UsageError(f"no landing folder at {storage.uri('landing')} (set ANALYTICS_DATA_ROOT or run `generate`)")
-    progress = Progress()
-    summary = _runner(settings, progress).materialize(args.start, args.end, **_graph_extras())
-    progress.done()
-    late = ", ".join(d.isoformat() for d in summary["late_days"]) or "none"
-    print(f"materialized {args.start}..{args.end}; earlier days rebuilt for late events: {late}")
-    print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary["timings"].items()))
-    print(f"warehouse: {settings.warehouse_path}")
+    if not Storage.from_settings(settings).is_dir("landing"):
+        raise UsageError(f"no landing folder under {settings.data_root} (set --data-root or run `generate`)")
+    runner = _runner(settings, args)
+    report = runner.materialize(args.start, args.end)
+    runner.progress.done()
+    _print_build(settings, report)
     return 0
-
-
-def _graph_extras() -> dict:
-    from analytics_pipeline import definitions
-
-    return {"mart_keys": definitions.MART_KEYS, "extra_phases": definitions.EXTRA_PHASES}
 
 
 def cmd_generate(args, settings: Settings) -> int:
@@ -102,61 +115,116 @@ def cmd_generate(args, settings: Settings) -> int:
 
 
 def cmd_demo(args, settings: Settings) -> int:
-    from analytics_pipeline.demo import run_demo
+    from analytics_pipeline.lib.generator import generate
+    from analytics_pipeline.lib.storage import Storage
+    from analytics_pipeline.lib.summary import demo_report
 
-    return run_demo(settings, args.events_per_day, args.seed, _today())
+    end = _today()
+    start = end - timedelta(days=DEMO_DAYS - 1)
+    runner = _runner(settings, args)
+    runner.progress.note(f"generating {args.events_per_day:,} events a day for {start}..{end} under {settings.data_root}")
+    generate(Storage.from_settings(settings), start, end, args.events_per_day, seed=args.seed)
+    report = runner.materialize(start, end)
+    runner.progress.done()
+    _print_build(settings, report)
+    for line in demo_report(settings.warehouse_path, end - timedelta(days=1)):  # the last complete day
+        print(line)
+    print('try: analytics-pipeline query "SELECT * FROM popular_videos(current_date - 7, current_date, 10)"')
+    print("     dagster dev   (then open http://127.0.0.1:3000: the runs and partitions above are there)")
+    return 0
+
+
+def cmd_erase(args, settings: Settings) -> int:
+    kind, subject_id = ("viewer", args.viewer_id) if args.viewer_id is not None else ("user", args.user_id)
+    if not subject_id.strip():
+        raise UsageError("the id to erase is empty")
+    runner = _runner(settings, args)
+    summary = runner.erase(kind, subject_id)
+    runner.progress.done()
+    for name in summary["unreadable_files"]:
+        print(f"erase: skipped unreadable landing file {name} (no line of it can be read, so it holds no readable "
+              "person data; ingestion quarantined it as a bad file)")
+    if not any(summary[k] for k in ("landing_files", "staged_events", "quarantine_rows", "rebuilt_days")):
+        print(f"erase: nothing left of that {kind} id (already erased or never seen)")
+    else:
+        print(f"erase: removed {summary.get('landing_lines', 0)} landing lines from {summary['landing_files']} files, "
+              f"{summary['staged_events']} staged events, {summary['quarantine_rows']} quarantine rows; "
+              f"rebuilt {len(summary['rebuilt_days'])} days and the warehouse")
+    return 0
 
 
 def cmd_query(args, settings: Settings) -> int:
     from analytics_pipeline.query import run_query
 
-    if not os.path.exists(settings.warehouse_path):
+    if not Path(settings.warehouse_path).exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run `analytics-pipeline materialize` first")
+    if args.output and not Path(args.output).resolve().parent.is_dir():
+        raise UsageError(f"--output {args.output}: its folder does not exist")
     return run_query(settings.warehouse_path, args.sql, args.format, args.output, args.limit)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="analytics-pipeline", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-root", metavar="DIR_OR_S3_URI",
+                        help="where landing/, lake/ and warehouse/ live (default: $ANALYTICS_DATA_ROOT, else data/)")
+    build = argparse.ArgumentParser(add_help=False)
+    build.add_argument("--verbose", action="store_true", help="show Dagster's own log lines while assets run")
 
-    d = sub.add_parser("demo", help="generate the last 7 days of sample data, build everything, print a summary")
-    d.add_argument("--events-per-day", type=int, default=20_000)
-    d.add_argument("--seed", type=int, default=7)
+    p = argparse.ArgumentParser(prog="analytics-pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("demo", parents=[common, build], formatter_class=fmt,
+                       help="generate the last 7 days of sample data, build everything, print a summary",
+                       description="Generate sample data for the last 7 days (today included), build every asset, "
+                                   "and print where the results are and a short report of the last complete day.")
+    d.add_argument("--events-per-day", type=_positive, default=20_000, help="sample events a day")
+    d.add_argument("--seed", type=int, default=7, help="random seed of the sample data")
     d.set_defaults(func=cmd_demo)
 
-    g = sub.add_parser("generate", help="write realistic sample landing data")
-    g.add_argument("--start", type=_day)
-    g.add_argument("--end", type=_day)
-    g.add_argument("--days", type=int, default=7, help="with no --start: this many days ending --end (default today)")
-    g.add_argument("--events-per-day", type=int, default=20_000)
-    g.add_argument("--files-per-day", type=int, default=4)
-    g.add_argument("--seed", type=int, default=7)
-    g.add_argument("--compression", choices=["mixed", "gzip", "plain"], default="mixed")
+    g = sub.add_parser("generate", parents=[common], formatter_class=fmt, help="write realistic sample landing data",
+                       description="Write sample landing files under landing/events/<arrival day>/. " + DATES)
+    g.add_argument("--start", type=_day, help="first day (default: --days before --end)")
+    g.add_argument("--end", type=_day, help="last day (default: today, UTC)")
+    g.add_argument("--days", type=_positive, default=7, help="without --start: this many days ending --end")
+    g.add_argument("--events-per-day", type=_positive, default=20_000, help="events a day")
+    g.add_argument("--files-per-day", type=_positive, default=4, help="landing files a day")
+    g.add_argument("--seed", type=int, default=7, help="random seed")
+    g.add_argument("--compression", choices=["mixed", "gzip", "plain"], default="mixed", help="landing file format")
     g.set_defaults(func=cmd_generate)
 
-    m = sub.add_parser("materialize", help="(re)build every asset for a date range")
-    m.add_argument("--start", type=_day, required=True)
-    m.add_argument("--end", type=_day, required=True)
+    m = sub.add_parser("materialize", parents=[common, build], formatter_class=fmt,
+                       help="(re)build every asset for a date range, idempotently",
+                       description="Ingest the arrival days START..END, rebuild the event days they touched (late "
+                                   "data included), their views and marts, the later days whose counters carry on, "
+                                   "the providers, and the warehouse. " + DATES)
+    m.add_argument("--start", type=_day, required=True, help="first day")
+    m.add_argument("--end", type=_day, required=True, help="last day")
     m.set_defaults(func=cmd_materialize)
 
-    q = sub.add_parser("query", help="read-only SQL against the warehouse")
-    q.add_argument("sql")
-    q.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
-    q.add_argument("--output", help="file to write (required for parquet)")
-    q.add_argument("--limit", type=int, default=50, help="rows shown in table format")
+    e = sub.add_parser("erase", parents=[common, build], formatter_class=fmt,
+                       help="erase one person from landing, lake and warehouse (idempotent)",
+                       description="Remove one viewer's or user's lines and rows everywhere, rebuild the days that "
+                                   "held them, and log a keyed hash of the id (never the id).")
+    who = e.add_mutually_exclusive_group(required=True)
+    who.add_argument("--viewer-id", help="the anonymous viewer id to erase")
+    who.add_argument("--user-id", help="the account id to erase")
+    e.set_defaults(func=cmd_erase)
+
+    q = sub.add_parser("query", parents=[common], formatter_class=fmt, help="read-only SQL against the warehouse",
+                       description="Run read-only SQL against the warehouse; print a table or export the result.")
+    q.add_argument("sql", help='the SQL, e.g. "SELECT * FROM video_stats(\'2026-11-01\', \'2026-11-07\')"')
+    q.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table", help="output format")
+    q.add_argument("--output", help="file to write (required for parquet; default: standard output)")
+    q.add_argument("--limit", type=_positive, default=50, help="rows shown in table format")
     q.set_defaults(func=cmd_query)
-
-    from analytics_pipeline import erase
-
-    erase.add_parser(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(data_root=args.data_root)
         return args.func(args, settings)
     except UsageError as exc:
         print(f"analytics-pipeline: {exc}", file=sys.stderr)

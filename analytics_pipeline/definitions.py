@@ -1,39 +1,80 @@
-"""Everything Dagster loads: `dagster dev` / `dg dev` from the repository root find `defs` here."""
+"""The code location: `dagster dev`, `dg` and the CLI all load it.
+
+`defs` is built lazily (`@dg.definitions`), from the one `Settings` read when Dagster loads the
+code location; importing this module reads and writes nothing. `build_defs(settings)` binds the
+asset modules' declarations to those settings: the partitions' first day, code versions, owners,
+column schemas and the marts' freshness policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
 
 import dagster as dg
 
 from analytics_pipeline.defs import automation, providers
 from analytics_pipeline.defs.ingestion import assets as ingestion
+from analytics_pipeline.defs.keys import WAREHOUSE_TABLES
 from analytics_pipeline.defs.marts import assets as marts
-from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline.defs.partitions import daily_partitions_from
+from analytics_pipeline.defs.resources import Lake
 from analytics_pipeline.defs.sessions import assets as sessions
 from analytics_pipeline.defs.warehouse.assets import warehouse_asset
+from analytics_pipeline.lib.duck import SQL_DIR
+from analytics_pipeline.settings import Settings, load_settings
 
-# The order the CLI builds a range in (see runner.py): ingestion, events, sessions, then these.
-MART_KEYS: list[str] = marts.MART_KEYS + ["viewer_progress"]
-PROVIDER_FETCH_KEYS = ["bunny_raw_statistics", "cloudflare_raw_analytics"]
-PROVIDER_PARSE_KEYS = ["provider_video_daily", "provider_country_daily", "provider_heatmap", "provider_reconciliation_daily"]
-EXTRA_PHASES: list[tuple[str, list[str]]] = [("providers", PROVIDER_FETCH_KEYS + PROVIDER_PARSE_KEYS)]
-
-WAREHOUSE_TABLES = MART_KEYS + PROVIDER_PARSE_KEYS
+OWNERS = ["team:data-engineering"]
 
 
-def build_defs(lake: LakeResource | None = None) -> dg.Definitions:
-    """The whole code location, with the lake resource bound to `lake` (the environment's by default)."""
+def _version() -> str:
+    try:
+        return importlib.metadata.version("analytics_pipeline")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def code_version(key: str) -> str:
+    """The package version, plus a digest of the asset's own SQL model where it has one."""
+    version = _version()
+    model = SQL_DIR / "marts" / f"{key}.sql"
+    if model.exists():
+        return f"{version}-{hashlib.sha1(model.read_bytes()).hexdigest()[:10]}"
+    return version
+
+
+def _bind(spec: dg.AssetSpec, partitions: dg.PartitionsDefinition) -> dg.AssetSpec:
+    key = spec.key.to_user_string()
+    return spec.replace_attributes(
+        partitions_def=partitions if spec.partitions_def is not None else None,
+        code_version=code_version(key), owners=OWNERS,
+    ).merge_attributes(tags={"domain": spec.group_name or "default"})
+
+
+def build_defs(settings: Settings) -> dg.Definitions:
+    """The whole code location, bound to `settings`."""
     from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS
 
-    return dg.Definitions(
-        assets=automation.with_freshness([
-            ingestion.video_catalog, ingestion.ingest_arrivals, ingestion.events, sessions.sessionize,
-            marts.daily_marts, marts.viewer_progress, *providers.assets,
-            warehouse_asset(WAREHOUSE_TABLES, dict(MART_SCHEMAS)),
-        ]),
-        asset_checks=[*providers.asset_checks, *automation.asset_checks],
-        jobs=[*providers.jobs, *automation.jobs],
-        schedules=[*providers.schedules, *automation.schedules],
-        sensors=automation.sensors,
-        resources={"lake": lake or LakeResource()},
+    partitions = daily_partitions_from(settings.start_date)
+    assets = [
+        ingestion.video_catalog, ingestion.ingest_arrivals, ingestion.events, sessions.sessionize,
+        marts.daily_marts, marts.viewer_progress, *providers.assets,
+        warehouse_asset(WAREHOUSE_TABLES, dict(MART_SCHEMAS)),
+    ]
+    assets = dg.map_asset_specs(lambda spec: _bind(spec, partitions), assets)
+    assets = automation.with_freshness(assets, settings.automation)
+    return dg.Definitions.merge(
+        dg.Definitions(
+            assets=assets,
+            asset_checks=providers.asset_checks,
+            jobs=providers.jobs,
+            schedules=providers.schedules,
+            resources={"lake": Lake(settings)},
+        ),
+        automation.build_automation(settings.automation),
     )
 
 
-defs = build_defs()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_defs(load_settings())

@@ -1,32 +1,32 @@
-"""Materialise the asset graph for a date range in this process, through Dagster's own APIs.
+"""The one build plan below the commands: which assets, over which days, in which order.
 
-The order is what late data needs: ingest every arrival day of the range, then rebuild every
-event day those arrivals touched (the range's own days and earlier days that got late events),
-then the views and marts of those days, then the warehouse once.
+`materialize` ingests every arrival day of the range, then rebuilds every event day those arrivals
+touched (the range's own days, and other days that got late or early events), the views of those
+days and of the day before each, the marts of those days and of the later days whose counters and
+progress carry on from them, the providers, and the warehouse once. `erase` removes a person and
+rebuilds what held them with the same steps. Each step is a Dagster run on the shared instance
+(instance.py), so the UI shows what the command built, partition by partition.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
-import yaml
 from filelock import FileLock
 
-from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.defs import keys as K
+from analytics_pipeline.instance import instance_for
+from analytics_pipeline.lib import erasure
+from analytics_pipeline.lib.ingest.arrival import landing_complete
+from analytics_pipeline.lib.plan import chained_days, contiguous, days_between, touched_event_days, with_day_before
 from analytics_pipeline.lib.storage import Storage
-from analytics_pipeline.settings import PROJECT_ROOT, Settings
-
-INGEST_KEYS = ["event_arrivals", "events_quarantine", "ingest_audit", "arrival_event_days"]
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+from analytics_pipeline.progress import Progress, dagster_logger
+from analytics_pipeline.settings import Settings
 
 
 class RunFailed(RuntimeError):
@@ -34,150 +34,190 @@ class RunFailed(RuntimeError):
 
 
 @dataclass
-class Phase:
-    name: str
-    keys: list[str]
-    days: list[date] = field(default_factory=list)
+class BuildReport:
+    days: list[date]
+    arrivals: list[date] = field(default_factory=list)      # arrival days ingested
+    other_days: list[date] = field(default_factory=list)    # event days outside the range the arrivals touched
+    view_days: list[date] = field(default_factory=list)
+    mart_days: list[date] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
-def instance_for(settings: Settings) -> dg.DagsterInstance:
-    """DAGSTER_HOME's instance, or one in the git-ignored `.dagster_home/` of the checkout."""
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    home = Path(settings.dagster_home)
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        repo_config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text()) or {}
-        for key in ("storage", "local_artifact_storage", "compute_logs"):
-            repo_config.pop(key, None)  # default to folders inside `home`
-        config.write_text(yaml.safe_dump(repo_config))
-    from dagster._core.instance.ref import InstanceRef
-
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
-
-
-def contiguous(days: list[date]) -> list[tuple[date, date]]:
-    spans: list[tuple[date, date]] = []
-    for d in sorted(set(days)):
-        if spans and d == spans[-1][1] + timedelta(days=1):
-            spans[-1] = (spans[-1][0], d)
-        else:
-            spans.append((d, d))
-    return spans
-
-
-def touched_event_days(storage: Storage, arrivals: list[date]) -> list[date]:
-    con = duck.connect()
-    duck.register_partitions(con, "t", storage, "arrival_event_days", arrivals, schemas.ARRIVAL_EVENT_DAYS)
-    return [r[0] for r in con.sql("SELECT DISTINCT event_date FROM t ORDER BY 1").fetchall()]
+def today_utc() -> date:
+    return datetime.now(timezone.utc).date()
 
 
 class Runner:
-    def __init__(self, settings: Settings, defs: dg.Definitions | None = None, progress: Callable[[str], None] | None = None):
+    def __init__(self, settings: Settings, progress: Progress | None = None, verbose: bool = False,
+                 defs: dg.Definitions | None = None):
         if defs is None:
-            from analytics_pipeline.defs.resources import LakeResource
             from analytics_pipeline.definitions import build_defs
 
-            defs = build_defs(LakeResource(data_root=settings.data_root, warehouse_path=settings.warehouse_path))
+            defs = build_defs(settings)
         self.settings = settings
         self.defs = defs
-        self._jobs: dict[frozenset, dg.JobDefinition] = {}
+        self.progress = progress or Progress(tty=False, stream=_Null())
+        self.verbose = verbose
         self.instance = instance_for(settings)
-        self.progress = progress or (lambda msg: None)
         self.storage = Storage.from_settings(settings)
         self.asset_keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+        self.failed_checks: list[str] = []
+        self._jobs: dict[frozenset, dg.JobDefinition] = {}
 
+    # -- running assets -----------------------------------------------------------------
     def _job(self, keys: list[str]) -> dg.JobDefinition:
         """A job of these assets and their checks, less the freshness checks (their own schedule runs them)."""
         wanted = frozenset(keys)
         if wanted not in self._jobs:
-            from analytics_pipeline.defs.automation import asset_checks as scheduled_checks
+            from analytics_pipeline.defs.automation.health import FRESH_MARTS, FRESHNESS_CHECK_NAME
 
-            selection = dg.AssetSelection.assets(*keys) - dg.AssetSelection.checks(*scheduled_checks)
+            freshness = [dg.AssetCheckKey(dg.AssetKey(k), FRESHNESS_CHECK_NAME) for k in keys if k in FRESH_MARTS]
+            selection = dg.AssetSelection.assets(*keys) - dg.AssetSelection.checks(*freshness)
             name = f"analytics_pipeline_cli_{len(self._jobs)}"
-            defs = dg.Definitions(assets=self.defs.assets, asset_checks=self.defs.asset_checks,
-                                  resources=self.defs.resources, jobs=[dg.define_asset_job(name, selection=selection)])
+            defs = dg.Definitions(
+                assets=self.defs.assets, asset_checks=self.defs.asset_checks, resources=self.defs.resources,
+                jobs=[dg.define_asset_job(name, selection=selection)],
+                loggers={"console": dg.colored_console_logger, "progress": dagster_logger(self.progress)},
+            )
             self._jobs[wanted] = defs.resolve_job_def(name)
         return self._jobs[wanted]
 
-    def _run(self, keys: list[str], span: tuple[date, date] | None = None) -> dg.ExecuteInProcessResult:
-        keys = [k for k in keys if k in self.asset_keys]
+    def _run(self, keys: list[str], span: tuple[date, date] | None) -> None:
         tags = {}
         if span is not None:
             tags = {"dagster/asset_partition_range_start": span[0].isoformat(),
                     "dagster/asset_partition_range_end": span[1].isoformat()}
+        level = "INFO" if self.verbose else "CRITICAL"
+        run_config = {"loggers": {"console": {"config": {"log_level": level}}, "progress": {}}}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = self._job(keys).execute_in_process(
-                instance=self.instance, tags=tags, run_config=QUIET, raise_on_error=False,
-            )
+                instance=self.instance, tags=tags, run_config=run_config, raise_on_error=False)
+        for evaluation in result.get_asset_check_evaluations():
+            if not evaluation.passed:
+                where = f" {span[0]}..{span[1]}" if span else ""
+                self.failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{where}")
         if not result.success:
             raise RunFailed(_failure_line(result, keys, span))
-        return result
 
     def run_phase(self, name: str, keys: list[str], days: list[date] | None, per_day: bool = False) -> float:
         """Run `keys` over `days`: one run per contiguous span (or per day), or once if unpartitioned."""
+        keys = [k for k in keys if k in self.asset_keys]
         started = time.monotonic()
         if days is None:
             spans = [None]
         else:
             spans = [(d, d) for d in sorted(set(days))] if per_day else contiguous(days)
-        for i, span in enumerate(spans, 1):
-            label = f"{span[0]}..{span[1]}" if span and span[0] != span[1] else (str(span[0]) if span else "")
-            self.progress(f"{name} {label} ({i}/{len(spans)})")
+        self.progress.phase(name, 0 if days is None else len(set(days)))
+        for span in spans:
             self._run(keys, span)
-        return time.monotonic() - started
+        seconds = time.monotonic() - started
+        self.progress.phase_done(seconds)
+        return seconds
 
-    def materialize(self, start: date, end: date, mart_keys: list[str] | None = None,
-                    extra_phases: list[tuple[str, list[str]]] | None = None) -> dict:
-        """Build every asset for [start, end] plus the earlier days its arrivals brought late events for."""
-        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-        timings = {"catalog": self.run_phase("catalog", ["video_catalog"], None)}
-        timings["ingest"] = self.run_phase("ingest", INGEST_KEYS, days)
-        first, today = self.settings.start_date, date.today()
-        touched = [d for d in touched_event_days(self.storage, days) if first <= d <= today]
-        event_days = sorted(set(days) | set(touched))
-        # a view of D-1 may run into a late-touched day D, so D-1's views are rebuilt too
-        view_days = sorted({d for d in event_days} | {d - timedelta(days=1) for d in touched if d - timedelta(days=1) >= first})
-        timings["events"] = self.run_phase("events", ["events"], event_days)
-        timings["sessions"] = self.run_phase("sessions", ["playback_sessions", "played_ranges"], view_days)
-        if mart_keys:
-            # Two processes must not each pick their chain of days before the other has written:
-            # the lock makes the second one see the first one's days (see chained_days).
-            lock = Path(self.settings.warehouse_path).parent / ".marts.lock"
-            lock.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(lock)):
-                timings["marts"] = self.run_phase("marts", mart_keys, self.chained_days(view_days))
-        for name, keys in (extra_phases or []):
-            if name == "providers" and not self.providers_in_use():
-                self.progress("providers: not configured and nothing stored under landing/providers, skipped")
-                continue
-            timings[name] = self.run_phase(name, keys, days, per_day=True)
-        timings["warehouse"] = self.run_phase("warehouse", ["warehouse"], None)
-        return {"days": days, "late_days": sorted(set(touched) - set(days)), "view_days": view_days, "timings": timings}
+    # -- what a range needs -------------------------------------------------------------
+    def first_data_day(self) -> date | None:
+        """The earliest event day any ingested arrival brought events for."""
+        arrivals = self.storage.partition_days("arrival_event_days")
+        touched = touched_event_days(self.storage, arrivals[:3]) if arrivals else []
+        return min(touched) if touched else None
 
+    def arrivals_with_data(self, days: list[date]) -> list[date]:
+        """The days of the range with a landing folder, or with an ingestion to keep (after retention)."""
+        landed = set(self.storage.list_dirs("landing/events"))
+        audited = set(self.storage.partition_days("ingest_audit"))
+        return [d for d in days if d.isoformat() in landed or d in audited]
+
+    def rebuild(self, report: BuildReport, event_days: list[date], touched: list[date]) -> None:
+        """Events of `event_days`, views of those days and the day before each touched one, chained marts."""
+        first, last = self.settings.start_date, today_utc()
+        floor = self.first_data_day()
+        if floor is None:
+            return
+        event_days = [d for d in event_days if max(first, floor) <= d <= last]
+        view_days = sorted(set(event_days) | set(with_day_before(touched, max(first, floor), last)))
+        report.view_days = view_days
+        report.timings["events"] = self.run_phase("events", K.EVENTS_KEYS, event_days)
+        report.timings["sessions"] = self.run_phase("sessions", K.SESSION_KEYS, view_days)
+        # Two processes must not each pick their chain of days before the other has written:
+        # the lock makes the second one see the first one's days.
+        lock = Path(self.settings.warehouse_path).parent / ".marts.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(lock)):
+            report.mart_days = chained_days(view_days, self.storage.partition_days("video_counters"))
+            report.timings["marts"] = self.run_phase("marts", K.MART_KEYS, report.mart_days)
+
+    def materialize(self, start: date, end: date) -> BuildReport:
+        """Build every asset for [start, end] and what its arrivals and the chained tables need."""
+        report = BuildReport(days=days_between(start, end))
+        report.timings["catalog"] = self.run_phase("catalog", K.CATALOG_KEYS, None)
+        report.arrivals = self.arrivals_with_data(report.days)
+        if not report.arrivals:
+            report.warnings.append(f"no landing data for {start}..{end} (nothing under "
+                                   f"{self.storage.uri('landing/events')}/<day>/): nothing to build")
+            return report
+        report.timings["ingest"] = self.run_phase("ingest", K.INGEST_KEYS, report.arrivals)
+        touched = touched_event_days(self.storage, report.arrivals)
+        report.other_days = sorted(set(touched) - set(report.days))
+        floor = self.first_data_day()
+        if floor is not None and start < floor:
+            report.warnings.append(f"no events before {floor}: days {start}..{min(end, floor)} before it were not built")
+        self.rebuild(report, sorted(set(report.days) | set(touched)), touched)
+        if self.providers_in_use():
+            report.timings["providers"] = self.run_phase("providers", K.PROVIDER_KEYS, report.days, per_day=True)
+        report.timings["warehouse"] = self.run_phase("warehouse", K.WAREHOUSE_KEYS, None)
+        report.failed_checks = list(self.failed_checks)
+        return report
 
     def providers_in_use(self) -> bool:
-        from analytics_pipeline.lib.providers.config import providers_config
+        providers = self.settings.providers
+        return bool(providers.bunny or providers.cloudflare or self.storage.is_dir("landing/providers"))
 
-        config = providers_config(self.settings.extra)
-        return bool(config.bunny or config.cloudflare or self.storage.is_dir("landing/providers"))
+    # -- erasure ------------------------------------------------------------------------
+    def erase(self, kind: str, subject_id: str) -> dict:
+        """Erase `subject_id` (kind "viewer" or "user") everywhere, rebuild what held it, log it."""
+        storage, settings = self.storage, self.settings
+        fp = erasure.find_footprint(storage, kind, subject_id)
+        summary = {"landing_files": len(fp.landing_files), "staged_events": fp.staged_events,
+                   "quarantine_rows": fp.quarantine_rows, "rebuilt_days": [],
+                   "unreadable_files": list(getattr(fp, "unreadable_files", []))}
+        if fp.empty:
+            summary["logged"] = erasure.record_erasure(storage, settings.ip_hash_key, kind, subject_id, fp, 0)
+            return summary
+        self.progress.note(f"found {len(fp.landing_files)} landing files, {fp.staged_events} staged events, "
+                           f"{fp.quarantine_rows} quarantine rows")
+        lines = erasure.rewrite_landing(storage, fp, kind, subject_id)
+        arrivals = sorted(d for d in fp.arrival_days if settings.start_date <= d)
+        # an arrival never ingested needs only its landing rewritten
+        in_lake = [a for a in arrivals if a in fp.staged or a in fp.quarantine_days
+                   or storage.exists(storage.partition_file("ingest_audit", a))]
+        again = [a for a in in_lake if landing_complete(storage, a)]
+        for arrival in sorted(set(in_lake) - set(again)):
+            erasure.filter_arrival_in_place(storage, arrival, kind, subject_id)
+        if again:
+            self.run_phase("re-ingest", K.INGEST_KEYS, again, per_day=True)
+        event_days = sorted(fp.event_days | fp.derived_days)
+        if event_days:
+            report = BuildReport(days=event_days)
+            self.rebuild(report, event_days, event_days)
+            summary["rebuilt_days"] = [d.isoformat() for d in report.view_days]
+        self.run_phase("warehouse", K.WAREHOUSE_KEYS, None)
+        summary["landing_lines"] = lines
+        summary["logged"] = erasure.record_erasure(storage, settings.ip_hash_key, kind, subject_id, fp, lines)
+        return summary
 
-    def chained_days(self, days: list[date]) -> list[date]:
-        """The days whose marts to build so counters and progress stay one unbroken chain.
 
-        Day D carries D-1's totals: rebuilding D means rebuilding every built day after it, and
-        building D after a gap means building the gap's days first (from the last built day), so
-        a day's totals never depend on which days happened to be built before it.
-        """
-        if not days:
-            return days
-        built = self.storage.partition_days("video_counters")
-        earlier = [d for d in built if d < min(days)]
-        first = max(earlier) + timedelta(days=1) if earlier else min(days)
-        last = max([max(days)] + [d for d in built if d > max(days)])
-        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+class _Null:
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _failure_line(result: dg.ExecuteInProcessResult, keys: list[str], span) -> str:

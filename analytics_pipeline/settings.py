@@ -1,7 +1,8 @@
 """The one place that reads the environment.
 
-Everything else receives a `Settings` (or the values in it) as an argument, so tests can build
-their own without touching `os.environ`.
+`load_settings()` is called once per process, by the command line (`cli.main`) or by the Dagster
+code location (`definitions.defs`); everything else receives the `Settings` it built, or a part
+of it, as an argument. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -11,9 +12,18 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Mapping
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = PROJECT_ROOT / "sql"
+from analytics_pipeline.lib.providers.config import ProvidersConfig, providers_config
+from analytics_pipeline.lib.retention import RetentionPolicy
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent  # the checkout, when the package runs from one
+
+
+def in_checkout() -> bool:
+    """True when the package runs from its source checkout (editable install or PYTHONPATH)."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "dagster.yaml").is_file()
 
 
 def _is_remote(root: str) -> bool:
@@ -21,23 +31,65 @@ def _is_remote(root: str) -> bool:
 
 
 @dataclass(frozen=True)
+class AutomationConfig:
+    """When the schedules and sensors fire, and whether they start on in a new instance."""
+
+    lateness_hours: int = 2           # the nightly build of D starts at D+1 00:00 UTC + this
+    hourly_minute: int = 10           # minute past each hour of the refresh of today
+    retention_hour: int = 3           # retention job, daily at HH:45 UTC
+    freshness_deadline_hour: int = 6  # yesterday's marts are late after this hour UTC
+    sensor_interval_s: int = 60
+    max_runs_per_tick: int = 4        # ingestion runs one landing-sensor tick may request
+    start_running: bool = False       # default state of schedules and sensors in a fresh instance
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "AutomationConfig":
+        def num(var: str, default: int, low: int, high: int) -> int:
+            value = int(env.get(var) or default)
+            if not low <= value <= high:
+                raise ValueError(f"{var}={value} is outside {low}..{high}")
+            return value
+
+        return cls(
+            lateness_hours=num("ANALYTICS_LATENESS_HOURS", 2, 0, 23),
+            hourly_minute=num("ANALYTICS_HOURLY_MINUTE", 10, 0, 59),
+            retention_hour=num("ANALYTICS_RETENTION_HOUR", 3, 0, 23),
+            freshness_deadline_hour=num("ANALYTICS_FRESHNESS_DEADLINE_HOUR", 6, 0, 23),
+            sensor_interval_s=num("ANALYTICS_SENSOR_INTERVAL_SECONDS", 60, 5, 3600),
+            max_runs_per_tick=num("ANALYTICS_SENSOR_MAX_RUNS_PER_TICK", 4, 1, 100),
+            start_running=(env.get("ANALYTICS_AUTOMATION") or "off").lower() in ("on", "1", "true", "running"),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     data_root: str
     warehouse_path: str
     start_date: date
-    ip_hash_key: bytes
-    dagster_home: str
+    ip_hash_key: bytes = field(repr=False)
+    dagster_home: str | None = None  # DAGSTER_HOME; None: the default home (see instance.py)
     session_gap_minutes: int = 60
     aws_endpoint_url: str | None = None
     aws_region: str | None = None
-    extra: dict = field(default_factory=dict)
+    providers: ProvidersConfig = field(default_factory=lambda: providers_config({}))
+    automation: AutomationConfig = field(default_factory=AutomationConfig)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     @property
     def remote(self) -> bool:
         return _is_remote(self.data_root)
 
     def with_root(self, data_root: str) -> "Settings":
-        return replace(self, data_root=data_root)
+        """The same settings over another data root (a local root keeps its warehouse inside it)."""
+        data_root, warehouse = _root_and_warehouse(data_root, None)
+        return replace(self, data_root=data_root, warehouse_path=warehouse)
+
+
+def _root_and_warehouse(data_root: str, warehouse: str | None) -> tuple[str, str]:
+    if not _is_remote(data_root):
+        data_root = str(Path(data_root).expanduser().resolve())
+    local_base = Path(data_root) if not _is_remote(data_root) else Path.cwd() / "data"
+    return data_root, warehouse or str(local_base / "warehouse" / "analytics.duckdb")
 
 
 def _local_secret_key(path: Path) -> bytes:
@@ -53,13 +105,16 @@ def _local_secret_key(path: Path) -> bytes:
     return key
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
+def default_data_root() -> str:
+    """`data/` of the checkout, or of the current folder when installed from a wheel."""
+    return str((PROJECT_ROOT if in_checkout() else Path.cwd()) / "data")
+
+
+def load_settings(env: Mapping[str, str] | None = None, data_root: str | None = None) -> Settings:
+    """Settings from `env` (the process environment by default); `data_root` overrides ANALYTICS_DATA_ROOT."""
     env = dict(os.environ if env is None else env)
-    data_root = env.get("ANALYTICS_DATA_ROOT") or str(PROJECT_ROOT / "data")
-    if not _is_remote(data_root):
-        data_root = str(Path(data_root).expanduser().resolve())
-    local_base = Path(data_root) if not _is_remote(data_root) else PROJECT_ROOT / "data"
-    warehouse = env.get("ANALYTICS_WAREHOUSE") or str(local_base / "warehouse" / "analytics.duckdb")
+    root, warehouse = _root_and_warehouse(
+        data_root or env.get("ANALYTICS_DATA_ROOT") or default_data_root(), env.get("ANALYTICS_WAREHOUSE"))
     key_env = env.get("ANALYTICS_IP_HASH_KEY")
     if key_env:
         key = key_env.encode()
@@ -69,13 +124,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         )
         key = _local_secret_key(Path(key_file))
     return Settings(
-        data_root=data_root,
+        data_root=root,
         warehouse_path=warehouse,
         start_date=date.fromisoformat(env.get("ANALYTICS_START_DATE") or "2024-01-01"),
         ip_hash_key=key,
-        dagster_home=env.get("DAGSTER_HOME") or str(PROJECT_ROOT / ".dagster_home"),
+        dagster_home=env.get("DAGSTER_HOME") or None,
         session_gap_minutes=int(env.get("ANALYTICS_SESSION_GAP_MINUTES") or 60),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_S3"),
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
-        extra={k: v for k, v in env.items() if k.startswith(("BUNNY_", "CLOUDFLARE_", "ANALYTICS_"))},
+        providers=providers_config(env),
+        automation=AutomationConfig.from_env(env),
+        retention=RetentionPolicy.from_settings_extra(env),
     )

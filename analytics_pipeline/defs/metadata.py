@@ -1,9 +1,15 @@
-"""Metadata every materialisation reports: row counts and a small preview."""
+"""Metadata every materialisation reports, per partition: row count and a small preview.
+
+In a range run (a backfill is one run), Dagster records one materialisation per partition; each
+asset calls `report_partition` once per day it built, so every partition carries its own figures.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 import pyarrow as pa
+
+from analytics_pipeline.progress import PARTITION_DONE
 
 
 def preview(table: pa.Table, rows: int = 5, columns: list[str] | None = None) -> dg.MetadataValue:
@@ -22,9 +28,24 @@ def _fmt(v) -> str:
     return s[:40].replace("|", "\\|")
 
 
-def table_metadata(table: pa.Table, partitions: list[str], preview_columns: list[str] | None = None) -> dict:
+def table_metadata(table: pa.Table, preview_columns: list[str] | None = None) -> dict:
+    """Row count and preview of one partition's (or a snapshot's) table."""
     return {
         "dagster/row_count": dg.MetadataValue.int(table.num_rows),
-        "partitions": dg.MetadataValue.text(", ".join(partitions) if len(partitions) <= 10 else f"{partitions[0]} .. {partitions[-1]} ({len(partitions)})"),
         "preview": preview(table, columns=preview_columns),
     }
+
+
+def report_partition(context, key: str, per_asset: dict[str, dict]) -> None:
+    """Attach each asset's metadata to its materialisation of partition `key`, and say it is done."""
+    for asset, metadata in per_asset.items():
+        context.add_asset_metadata(metadata, asset_key=asset, partition_key=key)
+    summary = ", ".join(f"{a} {m['dagster/row_count'].value}" for a, m in per_asset.items() if "dagster/row_count" in m)
+    context.log.info(f"{PARTITION_DONE} {key}" + (f": {summary}" if summary else ""))
+
+
+def checked_partitions(keys) -> dict:
+    """What an asset check result says it checked."""
+    keys = list(keys)
+    text = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]} ({len(keys)} partitions)"
+    return {"partitions_checked": dg.MetadataValue.text(text)}

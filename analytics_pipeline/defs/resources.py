@@ -1,31 +1,31 @@
-"""The lake resource: settings and storage for assets, overridable in tests."""
+"""The lake resource: the code location's one `Settings`, and the storage it points at."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cached_property
 
 import dagster as dg
 
 from analytics_pipeline.lib.storage import Storage
-from analytics_pipeline.settings import Settings, load_settings
+from analytics_pipeline.settings import Settings
 
 
-class LakeResource(dg.ConfigurableResource):
-    """Where the data root and warehouse are; empty fields fall back to the environment."""
+class Lake:
+    """Where the data root and the warehouse are, and the rest of the settings, for assets and sensors."""
 
-    data_root: str | None = None
-    warehouse_path: str | None = None
+    def __init__(self, settings: Settings):
+        self.settings = settings
 
     def get_settings(self) -> Settings:
-        s = load_settings()
-        if self.data_root:
-            s = replace(s, data_root=self.data_root)
-            if not self.warehouse_path and "://" not in self.data_root:
-                s = replace(s, warehouse_path=f"{self.data_root}/warehouse/analytics.duckdb")
-        if self.warehouse_path:
-            s = replace(s, warehouse_path=self.warehouse_path)
-        return s
+        return self.settings
+
+    @cached_property
+    def storage(self) -> Storage:
+        return Storage.from_settings(self.settings)
 
     def get_storage(self) -> Storage:
-        return Storage.from_settings(self.get_settings())
+        return self.storage
+
+
+# how assets, ops and sensors ask for it: `lake: LakeResource`
+LakeResource = dg.ResourceParam[Lake]

@@ -16,7 +16,11 @@ import pyarrow as pa
 
 from analytics_pipeline.lib.s3 import register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
-from analytics_pipeline.settings import SQL_DIR
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# installed: site-packages/analytics_pipeline/sql; in the checkout: sql/ beside the package
+SQL_DIR = _PACKAGE / "sql" if (_PACKAGE / "sql").is_dir() else _PACKAGE.parent / "sql"
 
 
 def connect(

@@ -16,7 +16,7 @@ running again: what went stays gone and what is left is planned again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from analytics_pipeline.lib import duck, schemas
@@ -41,10 +41,14 @@ class RetentionPolicy:
     event_tables: tuple[str, ...] = EVENT_TABLES
 
     @classmethod
-    def from_settings_extra(cls, extra: dict, **overrides) -> "RetentionPolicy":
-        values = {name: int(extra[var]) for name, var in ENV.items() if extra.get(var)}
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        policy = cls(**values)
+    def from_settings_extra(cls, env, **overrides) -> "RetentionPolicy":
+        """The policy of the `ANALYTICS_RETENTION_*` variables in `env`, with one-off overrides."""
+        values = {name: int(env[var]) for name, var in ENV.items() if env.get(var)}
+        return cls().with_overrides(**values, **overrides)
+
+    def with_overrides(self, **overrides) -> "RetentionPolicy":
+        """This policy with the given numbers of days changed (None keeps a number)."""
+        policy = replace(self, **{k: v for k, v in overrides.items() if v is not None})
         for name in ENV:
             if getattr(policy, name) < 1:
                 raise ValueError(f"retention {name} must be at least 1 day, got {getattr(policy, name)}")

@@ -21,9 +21,9 @@ import duckdb
 import pyarrow as pa
 from filelock import FileLock
 
+from analytics_pipeline.lib.duck import SQL_DIR
 from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
-from analytics_pipeline.settings import SQL_DIR
 
 LOCK_TIMEOUT_S = 15 * 60  # a warehouse build takes seconds; waiting longer means a stuck holder
 

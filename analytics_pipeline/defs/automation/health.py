@@ -6,22 +6,22 @@ from typing import Optional, Sequence
 
 import dagster as dg
 
-from analytics_pipeline.defs.automation.config import CONFIG, AutomationConfig
-from analytics_pipeline.defs.marts.assets import MART_KEYS
+from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status, sensor_status
+from analytics_pipeline.defs.keys import MART_KEYS as FRESH_MARTS
 
-FRESH_MARTS = [*MART_KEYS, "viewer_progress"]
+FRESHNESS_CHECK_NAME = "built_by_deadline"
 log = logging.getLogger("analytics_pipeline.health")
 
 
 # -- freshness --------------------------------------------------------------------------------
-def marts_freshness_policy(config: AutomationConfig = CONFIG) -> dg.FreshnessPolicy:
+def marts_freshness_policy(config: AutomationConfig = AutomationConfig()) -> dg.FreshnessPolicy:
     """Late when not materialised in the 24 hours before each day's deadline hour (UTC)."""
     return dg.FreshnessPolicy.cron(
         deadline_cron=f"0 {config.freshness_deadline_hour} * * *", lower_bound_delta=timedelta(hours=24), timezone="UTC",
     )
 
 
-def with_freshness(assets: Sequence, config: AutomationConfig = CONFIG) -> Sequence:
+def with_freshness(assets: Sequence, config: AutomationConfig = AutomationConfig()) -> Sequence:
     """`assets` with the marts' freshness policy on every mart spec (other specs unchanged)."""
     policy = marts_freshness_policy(config)
     return dg.map_asset_specs(
@@ -37,9 +37,9 @@ def expected_day(now: datetime, deadline_hour: int) -> str:
     return (now.date() - timedelta(days=back)).isoformat()
 
 
-def build_freshness_check(config: AutomationConfig = CONFIG) -> dg.AssetChecksDefinition:
+def build_freshness_check(config: AutomationConfig = AutomationConfig()) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
-        specs=[dg.AssetCheckSpec("built_by_deadline", asset=key,
+        specs=[dg.AssetCheckSpec(FRESHNESS_CHECK_NAME, asset=key,
                                  description=f"Yesterday's partition exists by {config.freshness_deadline_hour:02d}:00 UTC.")
                for key in FRESH_MARTS],
         can_subset=True,
@@ -61,22 +61,20 @@ def build_freshness_check(config: AutomationConfig = CONFIG) -> dg.AssetChecksDe
     return marts_freshness
 
 
-marts_freshness_check = build_freshness_check()
 freshness_check_job = dg.define_asset_job(
-    "marts_freshness_check", selection=dg.AssetSelection.checks(marts_freshness_check),
+    "marts_freshness_check",
+    selection=dg.AssetSelection.checks(*[dg.AssetCheckKey(dg.AssetKey(k), FRESHNESS_CHECK_NAME) for k in FRESH_MARTS]),
     description="Check that yesterday's marts were built by the deadline hour.",
 )
 
 
-def build_freshness_schedule(config: AutomationConfig = CONFIG) -> dg.ScheduleDefinition:
+def build_freshness_schedule(config: AutomationConfig = AutomationConfig()) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name="marts_freshness", job=freshness_check_job, cron_schedule=f"5 {config.freshness_deadline_hour} * * *",
-        execution_timezone="UTC", default_status=config.schedule_status,
+        execution_timezone="UTC", default_status=schedule_status(config),
         description=f"At {config.freshness_deadline_hour:02d}:05 UTC, check yesterday's marts are built (warns in the UI).",
     )
 
-
-freshness_schedule = build_freshness_schedule()
 
 
 # -- run failures -----------------------------------------------------------------------------
@@ -110,8 +108,8 @@ def _step_assets(context) -> dict[str, list[str]]:
         return {}
 
 
-def build_run_failure_sensor(config: AutomationConfig = CONFIG) -> dg.SensorDefinition:
-    @dg.run_failure_sensor(name="run_failure_log", default_status=config.sensor_status,
+def build_run_failure_sensor(config: AutomationConfig = AutomationConfig()) -> dg.SensorDefinition:
+    @dg.run_failure_sensor(name="run_failure_log", default_status=sensor_status(config),
                            description="Write one clear log line naming the failed assets and partition.")
     def run_failure_log(context: dg.RunFailureSensorContext):
         run = context.dagster_run
@@ -130,5 +128,3 @@ def build_run_failure_sensor(config: AutomationConfig = CONFIG) -> dg.SensorDefi
 
     return run_failure_log
 
-
-run_failure_sensor = build_run_failure_sensor()

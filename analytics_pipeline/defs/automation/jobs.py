@@ -2,14 +2,11 @@
 
 import dagster as dg
 
-from analytics_pipeline.defs.marts.assets import MART_KEYS
-
-INGEST_KEYS = ["event_arrivals", "events_quarantine", "ingest_audit", "arrival_event_days"]
-REBUILD_KEYS = ["events", "playback_sessions", "played_ranges", *MART_KEYS, "viewer_progress", "warehouse"]
+from analytics_pipeline.defs.keys import CATALOG_KEYS, INGEST_KEYS, REBUILD_KEYS
 
 daily_build_job = dg.define_asset_job(
     "daily_build",
-    selection=dg.AssetSelection.assets("video_catalog", *INGEST_KEYS, *REBUILD_KEYS),
+    selection=dg.AssetSelection.assets(*CATALOG_KEYS, *INGEST_KEYS, *REBUILD_KEYS),
     description="Catalog, ingestion of the arrival day, events, views and marts of that day, then the warehouse.",
 )
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 import dagster as dg
 
-from analytics_pipeline.defs.automation.config import CONFIG, AutomationConfig
+from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status, sensor_status
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.retention import RetentionPolicy, run_retention
 
@@ -35,8 +35,8 @@ def old_run_ids(instance: dg.DagsterInstance, before: datetime, limit: int, keep
 @dg.op(description="Delete what the retention policy says may go (or, with dry_run, only list it).")
 def apply_retention_policy(context: dg.OpExecutionContext, config: RetentionConfig, lake: LakeResource) -> dg.Output:
     settings = lake.get_settings()
-    policy = RetentionPolicy.from_settings_extra(
-        settings.extra, landing_days=config.landing_days, quarantine_days=config.quarantine_days,
+    policy = settings.retention.with_overrides(
+        landing_days=config.landing_days, quarantine_days=config.quarantine_days,
         events_days=config.events_days, run_history_days=config.run_history_days,
     )
     now = datetime.now(timezone.utc)
@@ -77,15 +77,13 @@ def retention_job():
     apply_retention_policy()
 
 
-def build_retention_schedule(config: AutomationConfig = CONFIG) -> dg.ScheduleDefinition:
+def build_retention_schedule(config: AutomationConfig = AutomationConfig()) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name="daily_retention",
         job=retention_job,
         cron_schedule=f"45 {config.retention_hour} * * *",
         execution_timezone="UTC",
-        default_status=config.schedule_status,
+        default_status=schedule_status(config),
         description=f"Run the retention job every day at {config.retention_hour:02d}:45 UTC.",
     )
 
-
-retention_schedule = build_retention_schedule()

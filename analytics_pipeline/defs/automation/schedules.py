@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from analytics_pipeline.defs.automation.config import CONFIG, AutomationConfig
+from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status, sensor_status
 from analytics_pipeline.defs.automation.jobs import daily_build_job
 
 PARTIAL_TAG = "analytics/partial"  # runs of today's partial figures: the touched-days sensor ignores them
@@ -23,13 +23,13 @@ def nightly_day(scheduled: datetime, lateness_hours: int) -> str:
     return ((scheduled.astimezone(timezone.utc) - timedelta(hours=lateness_hours)).date() - timedelta(days=1)).isoformat()
 
 
-def build_schedules(config: AutomationConfig = CONFIG) -> list[dg.ScheduleDefinition]:
+def build_schedules(config: AutomationConfig = AutomationConfig()) -> list[dg.ScheduleDefinition]:
     @dg.schedule(
         name="nightly_build",
         job=daily_build_job,
         cron_schedule=f"0 {config.lateness_hours} * * *",
         execution_timezone="UTC",
-        default_status=config.schedule_status,
+        default_status=schedule_status(config),
         description=f"Build yesterday (UTC) in full at {config.lateness_hours:02d}:00 UTC, once its lateness window "
                     "has passed; the touched-days sensor then rebuilds the earlier days its arrivals touched.",
     )
@@ -42,7 +42,7 @@ def build_schedules(config: AutomationConfig = CONFIG) -> list[dg.ScheduleDefini
         job=daily_build_job,
         cron_schedule=f"{config.hourly_minute} * * * *",
         execution_timezone="UTC",
-        default_status=config.schedule_status,
+        default_status=schedule_status(config),
         description="Refresh today's partial figures every hour: ingest today's arrivals so far and rebuild today.",
     )
     def hourly_refresh(context: dg.ScheduleEvaluationContext):
@@ -55,5 +55,3 @@ def build_schedules(config: AutomationConfig = CONFIG) -> list[dg.ScheduleDefini
 
     return [nightly_build, hourly_refresh]
 
-
-schedules = build_schedules()

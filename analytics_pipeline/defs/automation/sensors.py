@@ -18,10 +18,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
 
-from analytics_pipeline.defs.automation.config import CONFIG, AutomationConfig
+from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status, sensor_status
 from analytics_pipeline.defs.automation.jobs import ingest_arrival_job, rebuild_event_days_job
 from analytics_pipeline.defs.automation.schedules import PARTIAL_TAG
 from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline.lib.plan import touched_event_days, with_day_before
 from analytics_pipeline.lib.storage import FileEntry, Storage
 
 LANDING_EVENTS = "landing/events"
@@ -61,12 +62,12 @@ def plan_ingestion(present: dict[str, set[str]], cursor: str | None, max_runs: i
     return due, json.dumps({"seen": pruned}, separators=(",", ":"))
 
 
-def build_landing_sensor(config: AutomationConfig = CONFIG) -> dg.SensorDefinition:
+def build_landing_sensor(config: AutomationConfig = AutomationConfig()) -> dg.SensorDefinition:
     @dg.sensor(
         name="landing_sensor",
         job=ingest_arrival_job,
         minimum_interval_seconds=config.sensor_interval_s,
-        default_status=config.sensor_status,
+        default_status=sensor_status(config),
         description="New files under landing/events/<day>/ start the ingestion of that arrival day "
                     f"(one run per day, at most {config.max_runs_per_tick} per tick).",
     )
@@ -94,7 +95,7 @@ def build_landing_sensor(config: AutomationConfig = CONFIG) -> dg.SensorDefiniti
 # -- step 2: ingested arrivals -> rebuild of the event days they touched ----------------------
 def rebuild_range(touched: list[date], last_built: date | None, first: date, today: date) -> tuple[date, date] | None:
     """The one range to rebuild for these touched event days (see the module docstring)."""
-    days = {d for t in touched for d in (t - timedelta(days=1), t) if first <= d <= today}
+    days = with_day_before(touched, first, today)
     if not days:
         return None
     end = max(days)
@@ -112,18 +113,16 @@ def _partial_runs(instance: dg.DagsterInstance, run_ids: set[str]) -> set[str]:
     return partial
 
 
-def build_touched_days_sensor(config: AutomationConfig = CONFIG, batch: int = 200) -> dg.SensorDefinition:
+def build_touched_days_sensor(config: AutomationConfig = AutomationConfig(), batch: int = 200) -> dg.SensorDefinition:
     @dg.sensor(
         name="touched_days_sensor",
         job=rebuild_event_days_job,
         minimum_interval_seconds=config.sensor_interval_s,
-        default_status=config.sensor_status,
+        default_status=sensor_status(config),
         description="After an arrival day is ingested, rebuild every event day it touched (late data included), "
                     "with one run per tick.",
     )
     def touched_days_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
-        from analytics_pipeline.runner import touched_event_days
-
         after = json.loads(context.cursor)["after"] if context.cursor else None
         result = context.instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=dg.AssetKey("arrival_event_days"), after_storage_id=after),
@@ -154,6 +153,3 @@ def build_touched_days_sensor(config: AutomationConfig = CONFIG, batch: int = 20
 
     return touched_days_sensor
 
-
-landing_sensor = build_landing_sensor()
-touched_days_sensor = build_touched_days_sensor()

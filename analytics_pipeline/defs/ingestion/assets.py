@@ -6,7 +6,8 @@ from datetime import date
 import dagster as dg
 import pyarrow as pa
 
-from analytics_pipeline.defs.metadata import preview, table_metadata
+from analytics_pipeline.defs.keys import INGEST_KEYS as INGEST_ASSETS
+from analytics_pipeline.defs.metadata import checked_partitions, preview, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib import schemas
@@ -19,6 +20,7 @@ from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_qua
 
 # Late events: day D's events can arrive on D-1 (clock skew) .. D+3 (typical late flush); later
 # arrivals are still read (the lake records which arrivals touched D), this is lineage only.
+AUDIT_TOTALS = ["lines_read", "accepted", "duplicates", "quarantined", "late_events"]
 arrivals_of_event_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=3, allow_nonexistent_upstream_partitions=True)
 
 
@@ -33,7 +35,7 @@ def video_catalog(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
     if bunny:
         table = enrich_catalog(table, bunny)
     storage.write_snapshot("video_catalog", table)
-    meta = table_metadata(table, ["snapshot"], ["video_id", "title", "duration_s", "course_id", "creator_id"])
+    meta = table_metadata(table, ["video_id", "title", "duration_s", "course_id", "creator_id"])
     meta["problems"] = dg.MetadataValue.int(len(problems))
     return dg.MaterializeResult(metadata=meta)
 
@@ -42,7 +44,7 @@ def bunny_videos(context, lake: LakeResource) -> list[dict] | None:
     """Bunny's video list when Bunny is configured (else the last stored one); never fails the catalog."""
     storage = lake.get_storage()
     try:
-        videos = fetch_bunny_videos(lake.get_settings().extra, logger=context.log)
+        videos = fetch_bunny_videos(lake.get_settings().providers, logger=context.log)
     except Exception as exc:  # the provider's errors are built without secrets
         context.log.warning(f"Bunny video list unavailable, using the last stored one: {exc}")
         videos = None
@@ -70,17 +72,15 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
     settings = lake.get_settings()
     storage = lake.get_storage()
     catalog = read_catalog(storage)
-    audits, quarantines, days = [], [], []
+    audits, quarantines = [], []
     for key in context.partition_keys:
         arrival = date.fromisoformat(key)
         if not landing_complete(storage, arrival):
-            context.log.warning(f"arrival {key}: landing files were removed by retention; keeping the data ingested before")
+            reason = "landing files were removed by retention; the data ingested before is kept"
+            context.log.warning(f"arrival {key}: {reason}")
+            report_partition(context, key, {asset: {"skipped": dg.MetadataValue.text(reason)} for asset in INGEST_ASSETS})
             continue
         result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog)
-        context.log.info(
-            f"arrival {key}: {result.lines_read} lines, {result.accepted} accepted, {result.duplicates} duplicates, "
-            f"{result.quarantined} quarantined; event days {[d.isoformat() for d in result.touched_days]}"
-        )
         for row in result.audit.to_pylist():
             if row["redelivery"]:
                 context.log.warning(f"{row['source_file']}: {row['redelivery']}")
@@ -88,37 +88,31 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
                 context.log.warning(f"{row['source_file']}: {row['file_error']}")
         audits.append(result.audit)
         quarantines.append(result.quarantine)
-        days.append(result.event_days)
+        touched = dg.MetadataValue.json(sorted({d.isoformat() for d in result.event_days.column("event_date").to_pylist()}))
+        totals = {c: sum(result.audit.column(c).to_pylist()) for c in AUDIT_TOTALS}
+        report_partition(context, key, {
+            "event_arrivals": {"dagster/row_count": dg.MetadataValue.int(result.accepted), "touched_event_days": touched,
+                               "late_events": dg.MetadataValue.int(totals["late_events"])},
+            "events_quarantine": table_metadata(result.quarantine, ["source_file", "line_number", "reason"]),
+            "ingest_audit": {**table_metadata(result.audit, ["source_file", *AUDIT_TOTALS]),
+                             **{k: dg.MetadataValue.int(v) for k, v in totals.items()}},
+            "arrival_event_days": {**table_metadata(result.event_days), "touched_event_days": touched},
+        })
     audit = pa.concat_tables(audits) if audits else schemas.INGEST_AUDIT.empty_table()
     quarantine = pa.concat_tables(quarantines) if quarantines else schemas.EVENTS_QUARANTINE.empty_table()
-    event_days = pa.concat_tables(days) if days else schemas.ARRIVAL_EVENT_DAYS.empty_table()
-    totals = {c: sum(audit.column(c).to_pylist()) for c in ("lines_read", "accepted", "duplicates", "quarantined", "late_events")}
-    touched = sorted({d.isoformat() for d in event_days.column("event_date").to_pylist()})
-    keys = list(context.partition_keys)
-    yield dg.MaterializeResult(asset_key="event_arrivals", metadata={
-        "dagster/row_count": dg.MetadataValue.int(totals["accepted"]),
-        "touched_event_days": dg.MetadataValue.json(touched),
-        "late_events": dg.MetadataValue.int(totals["late_events"]),
-    })
-    yield dg.MaterializeResult(asset_key="events_quarantine", metadata=table_metadata(quarantine, keys, ["source_file", "line_number", "reason"]))
+    checked = checked_partitions(context.partition_keys)
+    for asset in INGEST_ASSETS:
+        yield dg.MaterializeResult(asset_key=asset)
     unaccounted = unaccounted_files(audit)
     yield dg.AssetCheckResult(
         asset_key="ingest_audit", check_name="lines_accounted_for", passed=not unaccounted,
-        metadata={"unaccounted_files": dg.MetadataValue.json(unaccounted)},
+        metadata={**checked, "unaccounted_files": dg.MetadataValue.json(unaccounted)},
     )
     clear = clear_ips_in_quarantine(quarantine)
     yield dg.AssetCheckResult(
         asset_key="events_quarantine", check_name="no_clear_ip", passed=clear == 0,
-        metadata={"rows_with_clear_ip": dg.MetadataValue.int(clear)},
+        metadata={**checked, "rows_with_clear_ip": dg.MetadataValue.int(clear)},
     )
-    yield dg.MaterializeResult(asset_key="ingest_audit", metadata={
-        **table_metadata(audit, keys, ["source_file", "lines_read", "accepted", "duplicates", "quarantined", "late_events"]),
-        **{k: dg.MetadataValue.int(v) for k, v in totals.items()},
-    })
-    yield dg.MaterializeResult(asset_key="arrival_event_days", metadata={
-        **table_metadata(event_days, keys),
-        "touched_event_days": dg.MetadataValue.json(touched),
-    })
 
 
 @dg.asset(
@@ -137,24 +131,23 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
 def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Accepted, deduplicated player events by the UTC day they happened (IPs as keyed hashes)."""
     storage = lake.get_storage()
-    total, per_day = 0, {}
     for key in context.partition_keys:
         figures = build_events_day(storage, date.fromisoformat(key))
-        per_day[key] = figures["rows"]
-        total += figures["rows"]
-        context.log.info(f"events {key}: {figures['rows']} rows from arrivals {figures['arrivals']}")
+        sample = storage.read_parquet(storage.partition_file("events", date.fromisoformat(key))).slice(0, 5)
+        report_partition(context, key, {"events": {
+            "dagster/row_count": dg.MetadataValue.int(figures["rows"]),
+            "arrivals": dg.MetadataValue.json(figures["arrivals"]),
+            "preview": preview(sample, columns=["event_id", "event_type", "occurred_at", "session_id", "video_id",
+                                                "device_type", "is_bot"]),
+        }})
     days = [date.fromisoformat(k) for k in context.partition_keys]
     contract = [failure for day in days for failure in events_contract_failures(storage, day)]
     duplicates = duplicate_event_ids(storage, days)
     clear = clear_ips_in_events(storage, days)
-    sample = storage.read_parquet(storage.partition_file("events", days[-1])).slice(0, 5)
+    checked = checked_partitions(context.partition_keys)
     return dg.MaterializeResult(check_results=[
-        dg.AssetCheckResult(check_name="unique_event_id", passed=duplicates == 0, metadata={"duplicates": duplicates}),
-        dg.AssetCheckResult(check_name="no_clear_ip", passed=clear == 0, metadata={"rows_with_clear_ip": clear}),
+        dg.AssetCheckResult(check_name="unique_event_id", passed=duplicates == 0, metadata={**checked, "duplicates": duplicates}),
+        dg.AssetCheckResult(check_name="no_clear_ip", passed=clear == 0, metadata={**checked, "rows_with_clear_ip": clear}),
         dg.AssetCheckResult(check_name="events_contract", passed=not contract,
-                            metadata={"failures": dg.MetadataValue.json(contract[:20])}),
-    ], metadata={
-        "dagster/row_count": dg.MetadataValue.int(total),
-        "rows_per_day": dg.MetadataValue.json(per_day),
-        "preview": preview(sample, columns=["event_id", "event_type", "occurred_at", "session_id", "video_id", "device_type", "is_bot"]),
-    })
+                            metadata={**checked, "failures": dg.MetadataValue.json(contract[:20])}),
+    ])

@@ -5,6 +5,7 @@ from datetime import date
 import dagster as dg
 
 from analytics_pipeline.defs.marts.pictures import heatmap_markdown, top_videos_markdown
+from analytics_pipeline.defs.metadata import checked_partitions, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
@@ -45,27 +46,22 @@ MART_KEYS = list(DESCRIPTIONS)
 def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     """Build every daily mart of each partition day from that day's views (and its neighbours')."""
     storage = lake.get_storage()
-    rows = {name: 0 for name in MART_KEYS}
     problems: dict[str, list] = {check: [] for check in MART_CHECKS}
-    last = {}
     for key in context.partition_keys:
         day = date.fromisoformat(key)
-        last = build_marts_day(storage, day)
-        for name, table in last.items():
-            rows[name] += table.num_rows
+        tables = build_marts_day(storage, day)
+        metadata = {name: table_metadata(table) for name, table in tables.items()}
+        metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
+        metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(tables["video_heatmap_daily"], tables["video_daily"])
+        report_partition(context, key, metadata)
         for check, bad in mart_problems(storage, day).items():
             problems[check] += [[key] + r for r in bad]
-        context.log.info(f"marts {key}: " + ", ".join(f"{n} {t.num_rows}" for n, t in last.items()))
     for name in MART_KEYS:
-        meta = {"dagster/row_count": dg.MetadataValue.int(rows[name])}
-        if name == "video_daily" and last:
-            meta["top_videos"] = top_videos_markdown(last["video_daily"])
-        if name == "video_heatmap_daily" and last:
-            meta["heatmap"] = heatmap_markdown(last["video_heatmap_daily"], last["video_daily"])
-        yield dg.MaterializeResult(asset_key=name, metadata=meta)
+        yield dg.MaterializeResult(asset_key=name)
+    checked = checked_partitions(context.partition_keys)
     for check, (asset, _) in MART_CHECKS.items():
         yield dg.AssetCheckResult(asset_key=asset, check_name=check, passed=not problems[check],
-                                  metadata={"violations": dg.MetadataValue.json(problems[check][:20])})
+                                  metadata={**checked, "violations": dg.MetadataValue.json(problems[check][:20])})
 
 
 @dg.asset(
@@ -78,11 +74,11 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
 def viewer_progress(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Per viewer and video, as of the newest built day: resume position, progress, completion."""
     storage = lake.get_storage()
-    state = None
     for key in context.partition_keys:
         state = build_progress_day(storage, date.fromisoformat(key))
+        report_partition(context, key, {"viewer_progress": {
+            **table_metadata(state, ["viewer_id", "video_id", "progress_ratio", "completed", "last_watched_at"]),
+            "state_as_of": dg.MetadataValue.text(key),
+        }})
     newest = max(storage.partition_days(PROGRESS_HISTORY))
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": dg.MetadataValue.int(state.num_rows if state is not None else 0),
-        "snapshot_as_of": dg.MetadataValue.text(newest.isoformat()),
-    })
+    return dg.MaterializeResult(metadata={"snapshot_as_of": dg.MetadataValue.text(newest.isoformat())})

@@ -10,7 +10,7 @@ from analytics_pipeline.defs.providers.checks import reconciliation_check_result
 from analytics_pipeline.defs.providers.preview import markdown_preview
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.providers import bunny, cloudflare, daily, landing
-from analytics_pipeline.lib.providers.config import not_configured_reason, providers_config
+from analytics_pipeline.lib.providers.config import not_configured_reason
 from analytics_pipeline.lib.providers.parse import ParseReport
 
 GROUP = "providers"
@@ -45,7 +45,7 @@ def _stored(context, storage, provider: str, day: date, files: dict[str, bytes])
 @dg.asset(partitions_def=daily_partitions, group_name=GROUP, kinds={"python", "http"})
 def bunny_raw_statistics(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Bunny Stream answers of the day (video list, statistics per video, heatmaps), stored unchanged in landing."""
-    config = providers_config(lake.get_settings().extra)
+    config = lake.get_settings().providers
     if config.bunny is None:
         return _skipped(context, "bunny")
     day = _day(context)
@@ -60,7 +60,7 @@ def bunny_raw_statistics(context: dg.AssetExecutionContext, lake: LakeResource) 
 @dg.asset(partitions_def=daily_partitions, group_name=GROUP, kinds={"python", "graphql"})
 def cloudflare_raw_analytics(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Cloudflare Stream GraphQL answers of the day (minutes viewed, player events), stored unchanged in landing."""
-    config = providers_config(lake.get_settings().extra)
+    config = lake.get_settings().providers
     if config.cloudflare is None:
         return _skipped(context, "cloudflare")
     day = _day(context)
@@ -147,7 +147,7 @@ def provider_heatmap(context: dg.AssetExecutionContext, lake: LakeResource) -> d
 def provider_reconciliation_daily(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Our views and watch time against each provider's, per video and day, differences above the threshold flagged."""
     settings = lake.get_settings()
-    threshold = providers_config(settings.extra).reconcile_threshold
+    threshold = settings.providers.reconcile_threshold
     storage = lake.get_storage()
     day = _day(context)
     table = daily.reconciliation_table(storage, day, daily.read_catalog(storage), threshold)

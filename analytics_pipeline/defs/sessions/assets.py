@@ -4,9 +4,8 @@
 from datetime import date
 
 import dagster as dg
-import pyarrow as pa
 
-from analytics_pipeline.defs.metadata import preview
+from analytics_pipeline.defs.metadata import checked_partitions, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.quality import duplicate_view_ids, ranges_faster_than_wall_time
@@ -14,6 +13,7 @@ from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES
 from analytics_pipeline.lib.sessions_day import build_sessions_day
 
 # A view of day D may have begun on D-1 (then it is not D's) and may run into D+1.
+PREVIEW_COLUMNS = ["view_id", "video_id", "watch_time_s", "completion_ratio", "startup_time_ms", "rebuffer_count", "device_type"]
 neighbouring_days = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
 
 
@@ -38,23 +38,19 @@ def sessionize(context: dg.AssetExecutionContext, lake: LakeResource):
     """Split each day's events into views exactly as metrics.md defines them."""
     settings = lake.get_settings()
     storage = lake.get_storage()
-    views, ranges, last = 0, 0, None
     for key in context.partition_keys:
         figures = build_sessions_day(storage, date.fromisoformat(key), settings.session_gap_minutes)
-        views += figures["views"]
-        ranges += figures["ranges"]
-        last = figures["sessions"]
-        context.log.info(f"sessions {key}: {figures['views']} views, {figures['ranges']} played ranges")
+        report_partition(context, key, {
+            "playback_sessions": table_metadata(figures["sessions"], PREVIEW_COLUMNS),
+            "played_ranges": {"dagster/row_count": dg.MetadataValue.int(figures["ranges"])},
+        })
     days = [date.fromisoformat(k) for k in context.partition_keys]
     twice = duplicate_view_ids(storage, days, PLAYBACK_SESSIONS)
     too_fast = ranges_faster_than_wall_time(storage, days, PLAYED_RANGES)
-    cols = ["view_id", "video_id", "watch_time_s", "completion_ratio", "startup_time_ms", "rebuffer_count", "device_type"]
-    yield dg.MaterializeResult(asset_key="playback_sessions", metadata={
-        "dagster/row_count": dg.MetadataValue.int(views),
-        "preview": preview(last if last is not None else pa.table({}), columns=cols),
-    })
-    yield dg.MaterializeResult(asset_key="played_ranges", metadata={"dagster/row_count": dg.MetadataValue.int(ranges)})
+    checked = checked_partitions(context.partition_keys)
+    yield dg.MaterializeResult(asset_key="playback_sessions")
+    yield dg.MaterializeResult(asset_key="played_ranges")
     yield dg.AssetCheckResult(asset_key="playback_sessions", check_name="no_view_counted_twice", passed=twice == 0,
-                              metadata={"duplicate_views": twice})
+                              metadata={**checked, "duplicate_views": twice})
     yield dg.AssetCheckResult(asset_key="played_ranges", check_name="watch_time_within_wall_time", passed=too_fast == 0,
-                              metadata={"ranges_too_long": too_fast})
+                              metadata={**checked, "ranges_too_long": too_fast})

@@ -90,7 +90,7 @@ def enrich_catalog(catalog: pa.Table, bunny_videos: list[dict]) -> pa.Table:
 def fetch_bunny_videos(config, sleep=None, logger=None) -> list[dict] | None:
     """Every video of the Bunny library (all pages); None when Bunny is not configured.
 
-    `config` is a ProvidersConfig, a BunnyConfig, a Settings, or a mapping like Settings.extra.
+    `config` is a ProvidersConfig, a BunnyConfig, or a mapping of BUNNY_* variables.
     """
     if config is None:
         return None
@@ -99,8 +99,7 @@ def fetch_bunny_videos(config, sleep=None, logger=None) -> list[dict] | None:
     elif isinstance(config, ProvidersConfig):
         bunny = config.bunny
     else:
-        extra = getattr(config, "extra", config)
-        bunny = providers_config(extra).bunny
+        bunny = providers_config(config).bunny
     if bunny is None:
         return None
     kwargs = {"logger": logger}

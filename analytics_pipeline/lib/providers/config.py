@@ -1,4 +1,4 @@
-"""Provider settings, read from `Settings.extra` (the BUNNY_*, CLOUDFLARE_*, ANALYTICS_* environment).
+"""Provider settings, from the BUNNY_*, CLOUDFLARE_* and ANALYTICS_PROVIDER_* variables (`settings.load_settings`).
 
 A provider whose id or key is missing is "not configured": its client is `None` and the
 import skips it without failing. Defaults never point at anything but the providers' own hosts,
@@ -81,7 +81,7 @@ def http_policy(env: Mapping[str, str]) -> HttpPolicy:
 
 
 def providers_config(env: Mapping[str, str]) -> ProvidersConfig:
-    """Build the provider configuration from `Settings.extra` (or any mapping of that shape)."""
+    """Build the provider configuration from a mapping of environment variables."""
     policy = http_policy(env)
     bunny = None
     if env.get("BUNNY_LIBRARY_ID") and env.get("BUNNY_API_KEY"):

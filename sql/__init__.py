@@ -1,0 +1,1 @@
+"""The SQL models, shipped inside the wheel as `analytics_pipeline.sql` (see pyproject.toml)."""
