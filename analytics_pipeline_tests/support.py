@@ -39,11 +39,19 @@ def write_catalog(root: Path | str, videos: list[dict[str, Any]]) -> None:
     (folder / "videos.csv").write_text(buf.getvalue())
 
 
-def materialize(settings: Settings, start: date, end: date) -> dict:
-    from analytics_pipeline.cli import _graph_extras
+def materialize(settings: Settings, start: date, end: date):
+    """The CLI's build of [start, end], through the runner; returns its BuildReport."""
     from analytics_pipeline.runner import Runner
 
-    return Runner(settings).materialize(start, end, **_graph_extras())
+    return Runner(settings).materialize(start, end)
+
+
+def lake_at(root) -> "Lake":
+    """The lake resource of a data root, with the rest of the settings from the environment."""
+    from analytics_pipeline.defs.resources import Lake
+    from analytics_pipeline.settings import load_settings
+
+    return Lake(load_settings(data_root=str(root)))
 
 
 def lake_rows(root: Path | str, table: str, where: str = "true", order: str = "1") -> list[dict]:

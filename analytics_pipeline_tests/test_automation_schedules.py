@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from analytics_pipeline.defs import automation
 from analytics_pipeline.defs.automation.config import AutomationConfig
 from analytics_pipeline.defs.automation.health import expected_day, failure_line, run_partition
 from analytics_pipeline.defs.automation.schedules import PARTIAL_TAG, build_schedules
@@ -31,27 +30,23 @@ def test_nightly_builds_the_previous_utc_day_after_the_lateness_window():
         assert req.partition_key == "2024-03-02"
 
 
-def test_schedules_are_off_by_default_switchable_and_do_not_catch_up():
-    assert {s.name for s in automation.schedules} >= {"nightly_build", "hourly_refresh", "daily_retention", "marts_freshness"}
-    for s in automation.schedules:
+def test_schedules_are_off_by_default_switchable_and_do_not_catch_up(settings):
+    from analytics_pipeline.definitions import build_defs
+
+    defs = build_defs(settings)
+    schedules = list(defs.schedules)
+    assert {s.name for s in schedules} >= {"nightly_build", "hourly_refresh", "daily_retention", "marts_freshness"}
+    for s in schedules:
         assert s.default_status == dg.DefaultScheduleStatus.STOPPED and s.execution_timezone == "UTC"
     on = build_schedules(AutomationConfig(start_running=True))
     assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in on)
     # Plain @schedule definitions have no partition set: after a pause the daemon evaluates only
     # the latest tick (dagster/_scheduler/scheduler.py "has no partition set, so not trying to
     # catch up"), and a tick's run key names its day, so a repeated tick is deduplicated.
-    from analytics_pipeline.definitions import build_defs
-    from analytics_pipeline.defs.resources import LakeResource
-
-    base = build_defs(LakeResource(data_root="/nonexistent"))
-    defs = dg.Definitions(assets=automation.with_freshness(list(base.assets)), resources=base.resources,
-                          asset_checks=[*base.asset_checks, *automation.asset_checks],
-                          jobs=[*base.jobs, *automation.jobs], schedules=[*base.schedules, *automation.schedules],
-                          sensors=automation.sensors)
     repo = defs.get_repository_def()
     from dagster._core.remote_representation.external_data import ScheduleSnap
 
-    for s in automation.schedules:
+    for s in schedules:
         assert ScheduleSnap.from_def(s, repo).partition_set_name is None
 
 

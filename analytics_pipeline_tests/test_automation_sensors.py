@@ -11,7 +11,7 @@ import pytest
 
 from analytics_pipeline.defs.automation.config import AutomationConfig
 from analytics_pipeline.defs.automation.sensors import build_landing_sensor, build_touched_days_sensor, rebuild_range
-from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline_tests.support import lake_at
 from analytics_pipeline_tests.support import write_catalog, write_events
 
 CONFIG = AutomationConfig(max_runs_per_tick=4)
@@ -24,7 +24,7 @@ def ev(n: int, occurred: str, received: str) -> dict:
 
 
 def tick(sensor, instance, root, cursor=None):
-    ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lake": LakeResource(data_root=str(root))})
+    ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lake": lake_at(root)})
     result = sensor(ctx)
     return result.run_requests or [], result.cursor
 
@@ -91,7 +91,8 @@ def test_a_late_file_rebuilds_the_event_days_it_touched(settings, instance):
     Views are rebuilt from the day before each touched day (a view may run over midnight):
     touched {05-02, 05-05} -> view days {05-01, 05-02, 05-04, 05-05} -> one range 05-01..05-05.
     """
-    from analytics_pipeline.runner import INGEST_KEYS, Runner
+    from analytics_pipeline.defs.keys import INGEST_KEYS
+    from analytics_pipeline.runner import Runner
 
     root = Path(settings.data_root)
     write_catalog(root, [{"video_id": "vid-1", "title": "One", "duration_s": 600, "creator_id": "c1"}])

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics_pipeline.erase import erase
+from analytics_pipeline.runner import Runner
 from analytics_pipeline.lib.erasure import subject_hash
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.storage import Storage
@@ -93,9 +93,9 @@ def erased(tmp_path_factory):
             data = b"\n".join(line for line in lines if not is_persons(line, viewer))
             f.write_bytes(gzip.compress(data, mtime=0) if f.name.endswith(".gz") else data)
         materialize(settings, START, END)
-        first = erase(settings, "viewer", viewer)
+        first = Runner(settings).erase("viewer", viewer)
         after_first = lake_snapshot(base / "a")
-        second = erase(settings, "viewer", viewer)
+        second = Runner(settings).erase("viewer", viewer)
         clean = replace(settings.with_root(str(base / "b")), warehouse_path=str(base / "b" / "warehouse" / "analytics.duckdb"))
         materialize(clean, START, END)
         yield base / "a", base / "b", viewer, first, second, after_first, settings

@@ -36,7 +36,7 @@ def test_late_arrival_rebuilds_its_event_day_and_drops_a_later_retry(settings):
     write_events(root, D + timedelta(days=2), "flush.jsonl", late)
     summary = materialize(settings, D + timedelta(days=2), D + timedelta(days=2))
 
-    assert summary["late_days"] == [D]
+    assert summary.other_days == [D]
     audit = {r["source_file"].rsplit("/", 1)[-1]: r for r in lake_rows(root, "ingest_audit")}
     assert (audit["flush.jsonl"]["accepted"], audit["flush.jsonl"]["duplicates"], audit["flush.jsonl"]["late_events"]) == (2, 1, 2)
     touched = lake_rows(root, "arrival_event_days", where=f"arrival_date = DATE '{D + timedelta(days=2)}'")

@@ -11,7 +11,7 @@ from dagster._serdes import serialize_value
 
 from analytics_pipeline.defs.providers import assets as ALL_ASSETS
 from analytics_pipeline.defs.providers import defs as provider_defs
-from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline_tests.support import lake_at
 from analytics_pipeline.lib.schemas import VIDEO_CATALOG
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline_tests.provider_server import BUNNY_KEY, CF_TOKEN, Fault, ProviderServer
@@ -92,7 +92,7 @@ def _materialize(storage, instance, day):
     return dg.materialize(
         ALL_ASSETS,
         partition_key=day,
-        resources={"lake": LakeResource(data_root=storage.base)},
+        resources={"lake": lake_at(storage.base)},
         instance=instance,
         raise_on_error=False,
     )
@@ -120,7 +120,7 @@ def _assert_no_secret(tmp_path, instance, results, caplog):
 
 
 def test_definitions_load_with_a_lake():
-    merged = dg.Definitions.merge(provider_defs, dg.Definitions(resources={"lake": LakeResource()}))
+    merged = dg.Definitions.merge(provider_defs, dg.Definitions(resources={"lake": lake_at("/nonexistent")}))
     keys = {k.to_user_string() for k in merged.resolve_asset_graph().get_all_asset_keys()}
     assert {"bunny_raw_statistics", "cloudflare_raw_analytics", "provider_video_daily", "provider_country_daily",
             "provider_heatmap", "provider_reconciliation_daily"} <= keys

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from analytics_pipeline.defs.automation.retention import old_run_ids, retention_job
-from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline_tests.support import lake_at
 from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.retention import RetentionPolicy, apply_retention, plan_retention
 from analytics_pipeline.lib.storage import Storage
@@ -94,7 +94,7 @@ def test_the_plan_is_exactly_what_the_policy_allows_and_nothing_unaudited(lake):
 def test_a_dry_run_of_the_job_deletes_nothing_and_a_real_run_deletes_exactly_the_plan(lake, tmp_path):
     root, storage = lake
     before = all_files(root)
-    resources = {"lake": LakeResource(data_root=str(root))}
+    resources = {"lake": lake_at(root)}
     with dg.instance_for_test() as instance:
         config = {"ops": {"apply_retention_policy": {"config": {"dry_run": True, "as_of": NOW.isoformat()}}}}
         dry = retention_job.execute_in_process(run_config=config, resources=resources, instance=instance)

@@ -1,0 +1,86 @@
+"""The CLI and `dagster dev` share one Dagster instance, and every partition carries its own figures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+
+from analytics_pipeline.instance import DEFAULT_INSTANCE, default_instance_config, instance_home
+from analytics_pipeline.settings import PROJECT_ROOT, load_settings
+from analytics_pipeline_tests.support import lake_rows
+
+DAYS = ("2026-03-01", "2026-03-03")
+
+
+def _cli(*argv: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("analytics-pipeline")
+    return subprocess.run([str(exe), *argv], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_cli_materialisations_are_in_the_instance_dagster_dev_opens_with_their_own_row_counts(tmp_path):
+    root, home = tmp_path / "data", tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text().replace(".dagster_home", str(home)))
+    env = {**os.environ, "DAGSTER_HOME": str(home), "ANALYTICS_IP_HASH_KEY": "k", "PYTHONPATH": str(PROJECT_ROOT)}
+    generated = _cli("generate", "--data-root", str(root), "--start", DAYS[0], "--end", DAYS[1],
+                     "--events-per-day", "600", "--files-per-day", "2", env=env, cwd=tmp_path)
+    assert generated.returncode == 0, generated.stderr
+    built = _cli("materialize", "--data-root", str(root), "--start", DAYS[0], "--end", DAYS[1], env=env, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+
+    # what `dagster dev` with this DAGSTER_HOME opens
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        for table in ("event_arrivals", "ingest_audit", "events", "playback_sessions", "video_daily",
+                      "platform_daily", "video_heatmap_daily", "viewer_progress"):
+            records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(table)), limit=50).records
+            by_day = {r.partition_key: r.asset_materialization.metadata for r in records}
+            lake_days = {str(r["date"]) for r in lake_rows(root, "ingest_audit" if table == "event_arrivals" else table)} \
+                if table not in ("viewer_progress",) else set(by_day)
+            assert lake_days and lake_days <= set(by_day), (table, lake_days, set(by_day))
+            for day in lake_days:
+                expected = _rows(root, table, day)
+                assert by_day[day]["dagster/row_count"].value == expected, (table, day)
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("platform_daily"), "platform_views_equal_sum_over_videos"), limit=5)
+        assert checks, "the marts' checks ran"
+    assert "partitions" in built.stderr  # the progress display
+    assert "ingested" in built.stdout and "quarantined" in built.stdout  # the end-of-run summary
+
+
+def _rows(root: Path, table: str, day: str) -> int:
+    if table == "event_arrivals":
+        return sum(r["accepted"] for r in lake_rows(root, "ingest_audit", f"date = DATE '{day}'"))
+    if table == "viewer_progress":
+        return len(lake_rows(root, "viewer_progress_history", f"date = DATE '{day}'"))
+    return len(lake_rows(root, table, f"date = DATE '{day}'"))
+
+
+def test_without_dagster_home_the_cli_opens_the_storage_dagster_dev_uses_in_the_checkout(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("ANALYTICS_IP_HASH_KEY", "k")
+    settings = load_settings()
+    assert instance_home(settings) == PROJECT_ROOT / ".dagster_home"
+    ours = default_instance_config()
+    # `dagster dev` without DAGSTER_HOME: a temporary home whose config is the cwd's dagster.yaml
+    monkeypatch.chdir(PROJECT_ROOT)
+    dev = InstanceRef.from_dir(str(PROJECT_ROOT / ".tmp_dagster_home_probe"), config_dir=str(PROJECT_ROOT))
+    dev_base = Path(dev.run_storage_data.config_dict["base_dir"])
+    assert Path(ours["storage"]["sqlite"]["base_dir"]) == (PROJECT_ROOT / dev_base).resolve()
+    assert ours["concurrency"] == DEFAULT_INSTANCE["concurrency"] | {"runs": ours["concurrency"]["runs"]}
+    assert ours["concurrency"]["pools"] == DEFAULT_INSTANCE["concurrency"]["pools"]
+
+
+def test_a_range_with_no_data_warns_and_invents_no_partitions(tmp_path):
+    root, home = tmp_path / "data", tmp_path / "home"
+    home.mkdir()
+    (root / "landing" / "events").mkdir(parents=True)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "ANALYTICS_IP_HASH_KEY": "k", "PYTHONPATH": str(PROJECT_ROOT)}
+    built = _cli("materialize", "--data-root", str(root), "--start", "2025-01-01", "--end", "2025-01-02", env=env, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "warning: no landing data for 2025-01-01..2025-01-02" in built.stderr
+    assert not (root / "lake" / "platform_daily").exists()
