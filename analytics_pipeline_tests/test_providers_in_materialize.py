@@ -20,7 +20,7 @@ def test_materialize_imports_reconciles_and_enriches_the_catalog(settings, monke
     with ProviderServer() as server:
         server.bunny_videos = [{"guid": "g-seek", "title": "Seek (Bunny)", "length": 300, "status": 4},
                                {"guid": "g-only-bunny", "title": "Only on Bunny", "length": 50, "status": 4}]
-        # Bunny saw 2 views and 40 s: views differ by 100 % (flagged), watch time by 0 %
+        # Bunny saw 2 views and 40 s: views differ by 100 %, watch time by 0 % (not flagged: under 10 views)
         server.bunny_stats = {("g-seek", DAY.isoformat()): {"views": 2, "watch": 40, "countries": {"FR": (2, 40)}}}
         server.cf_minutes = []
         server.cf_playback = []
@@ -37,7 +37,7 @@ def test_materialize_imports_reconciles_and_enriches_the_catalog(settings, monke
     assert (theirs["video_id"], theirs["views"], theirs["watch_time_s"]) == ("vid-seek", 2, 40)
     (rec,) = [r for r in lake_rows(root, "provider_reconciliation_daily") if r["video_id"] == "vid-seek"]
     assert (rec["views_ours"], rec["views_theirs"], rec["watch_time_s_ours"]) == (1, 2, 40.0)
-    assert rec["views_rel_diff"] == 1.0 and rec["watch_time_rel_diff"] == 0.0 and rec["flagged"] is True
+    assert rec["views_rel_diff"] == 1.0 and rec["watch_time_rel_diff"] == 0.0 and rec["flagged"] is False
 
     videos = {r["video_id"]: r for r in lake_rows(root, "video_catalog")}
     assert videos["vid-seek"]["title"] == "Video vid-seek"  # the platform's catalog wins

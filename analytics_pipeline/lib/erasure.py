@@ -9,6 +9,13 @@ arrival whose landing files retention already removed, its staged events and qua
 are filtered in place. Derived tables (events, views, visits, progress, marts, warehouse) are
 rebuilt by the caller from the returned days.
 
+Landing files are read with ingestion's own reader, so a fault is met the same way: a file of
+which nothing can be read (a `.gz` that is not gzip) holds no readable person data and is skipped
+and named (`Footprint.unreadable_files`); a file readable up to a fault (a truncated `.gz`) had
+its lines before the fault ingested, so the person's lines are removed from that part and the
+file is rewritten as those remaining lines followed by the same kind of fault, which a re-ingest
+reports as before (`Footprint.partly_read_files`). What lay past the fault was never readable.
+
 The erasure log keeps a keyed hash of the id (never the id), when, and how much went.
 """
 
@@ -17,6 +24,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import hmac
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -24,6 +32,7 @@ from datetime import date, datetime, timezone
 import pyarrow as pa
 
 from analytics_pipeline.lib.ingest.arrival import landing_complete
+from analytics_pipeline.lib.ingest.lines import FileScan, _blocks as read_blocks
 from analytics_pipeline.lib.ingest.staged import write_staged
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.storage import Storage
@@ -66,6 +75,8 @@ class Footprint:
     derived_days: set[date] = field(default_factory=set)          # view/visit/progress days naming them
     staged_events: int = 0
     quarantine_rows: int = 0
+    unreadable_files: dict[str, str] = field(default_factory=dict)  # path -> fault; nothing readable, skipped
+    partly_read_files: dict[str, str] = field(default_factory=dict)  # path -> fault; searched up to the fault
 
     @property
     def arrival_days(self) -> set[date]:
@@ -86,9 +97,26 @@ class Footprint:
         return not (self.landing_files or self.staged or self.quarantine_days or self.derived_days)
 
 
-def _read_text(storage: Storage, path: str) -> bytes:
+# Appended after the remaining lines of a file that had a fault, so ingestion meets the same kind
+# of fault there: the header of a gzip member that never ends, or one whose deflate data is invalid.
+_UNFINISHED_MEMBER = gzip.compress(b"", mtime=0)[:10]
+FAULT_TAILS = {"truncated_gzip": _UNFINISHED_MEMBER, "corrupt_gzip": _UNFINISHED_MEMBER + b"\xff\xff\xff\xff"}
+
+
+def read_landing(storage: Storage, path: str) -> tuple[bytes, str | None]:
+    """The text ingestion reads from a landing file (up to any fault) and the fault, if one."""
     data = storage.read_bytes(path)
-    return gzip.decompress(data) if path.endswith(".gz") else data
+    if not path.endswith(".gz"):
+        return data, None
+    scan = FileScan()
+    text = b"".join(read_blocks(io.BytesIO(data), True, scan))
+    return text, scan.file_error
+
+
+def _encoded(path: str, text: bytes, fault: str | None) -> bytes:
+    if not path.endswith(".gz"):
+        return text
+    return gzip.compress(text, mtime=0) + (FAULT_TAILS.get(fault.split(":", 1)[0], _UNFINISHED_MEMBER) if fault else b"")
 
 
 def _quarantine_match_sql(column: str) -> str:
@@ -102,7 +130,9 @@ def find_footprint(storage: Storage, kind: str, subject_id: str) -> Footprint:
     for entry in storage.list_files("landing/events", recursive=True):
         if entry.path.rsplit("/", 1)[-1].startswith("."):
             continue
-        text = _read_text(storage, entry.path)
+        text, fault = read_landing(storage, entry.path)
+        if fault:
+            (fp.partly_read_files if text else fp.unreadable_files)[entry.path] = fault
         if subject_id.encode() in text:
             hits = sum(line_is_subjects(line, column, subject_id) for line in text.split(b"\n"))
             if hits:
@@ -136,14 +166,17 @@ def find_footprint(storage: Storage, kind: str, subject_id: str) -> Footprint:
 
 
 def rewrite_landing(storage: Storage, fp: Footprint, kind: str, subject_id: str) -> int:
-    """Rewrite each landing file of the footprint without the person's lines; returns lines removed."""
+    """Rewrite each landing file of the footprint without the person's lines; returns lines removed.
+
+    A file with a fault keeps it after its remaining lines (see the module docstring).
+    """
     column, removed = KINDS[kind], 0
     for path in sorted(fp.landing_files):
-        lines = _read_text(storage, path).split(b"\n")
+        text, fault = read_landing(storage, path)
+        lines = text.split(b"\n")
         kept = [line for line in lines if not line_is_subjects(line, column, subject_id)]
         removed += len(lines) - len(kept)
-        data = b"\n".join(kept)
-        storage.write_bytes(path, gzip.compress(data, mtime=0) if path.endswith(".gz") else data)
+        storage.write_bytes(path, _encoded(path, b"\n".join(kept), fault))
     return removed
 
 

@@ -1,11 +1,16 @@
 -- creator x day D: the aggregates (distinct viewers over the creator's views), plus
--- videos_watched (videos with a view) and top_video_id: the video with the highest engagement
--- score among those with a view (ties: more views, then smallest id).
+-- videos_watched (videos with a view) and top_video_id (insights.md): among the videos with at
+-- least 10 views that day, the one with the highest engagement score (ties: more views, more
+-- watch time, then smallest id); when none has 10 views, the most viewed video (ties: more
+-- watch time, then smallest id), as a score over a handful of views says nothing.
 WITH ranked_videos AS (
     SELECT
         creator_id, video_id,
         row_number() OVER (
-            PARTITION BY creator_id ORDER BY engagement_score DESC, views DESC, video_id
+            PARTITION BY creator_id
+            ORDER BY views >= 10 DESC,
+                     CASE WHEN views >= 10 THEN engagement_score END DESC NULLS LAST,
+                     views DESC, watch_time_s DESC, video_id
         ) AS score_rank
     FROM day_entity_stats
     WHERE grain = 'video' AND views > 0 AND creator_id IS NOT NULL

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from ..storage import Storage
 from .catalog import build_catalog, catalog_files
 from .chunk import DAY_MS, ChunkPlan, ChunkResult, run_chunk, window_bounds, window_weight
-from .lines import ms_day
+from .lines import day_ms, ms_day
 from .parallel import run_in_processes
 
 __all__ = ["GenerateSummary", "generate", "last_days"]
@@ -38,7 +38,7 @@ class GenerateSummary:
     malformed_by_kind: dict[str, int] = field(default_factory=dict)
     duplicate_lines: int = 0      # re-deliveries of an event already written (same event_id, same line)
     late_lines: int = 0           # valid first deliveries whose arrival day is after their occurred_at day
-    held_back_events: int = 0     # would arrive after `end`: not written
+    held_back_events: int = 0     # would arrive after `end` or happen/arrive after `now`: not written
     views: int = 0
     bot_views: int = 0
 
@@ -50,20 +50,25 @@ def last_days(n: int, today: date | None = None) -> tuple[date, date]:
 
 
 def _plans(storage: Storage, start: date, end: date, events_per_day: int, seed: int, files_per_day: int,
-           gzip: bool | None) -> list[ChunkPlan]:
+           gzip: bool | None, now_ms: int) -> list[ChunkPlan]:
+    """One plan per time window of each day; a window cut by `now` gets its share, one after it none."""
     whole_day = window_weight(0, DAY_MS)
     plans = []
     for day_number in range((end - start).days + 1):
         day = start + timedelta(days=day_number)
         for index in range(files_per_day):
-            share = window_weight(*window_bounds(index, files_per_day)) / whole_day
+            lo, hi = window_bounds(index, files_per_day)
+            hi = min(hi, now_ms - day_ms(day))
+            if hi <= lo:
+                continue
+            share = window_weight(lo, hi) / whole_day
             compress = gzip if gzip is not None else (day_number + index) % 2 == 1
             plans.append(ChunkPlan(
                 root=storage.root, endpoint_url=storage.endpoint_url, region=storage.region, seed=seed,
                 day=day, index=index, files_per_day=files_per_day,
                 events_target=max(1, round(events_per_day * share)), first_day=start, last_day=end,
                 compress=compress, audience_size=max(150, events_per_day // 150),
-                cover_malformed_kinds=(day_number == 0 and index == 0),
+                cover_malformed_kinds=(day_number == 0 and index == 0), now_ms=now_ms,
             ))
     return plans
 
@@ -88,16 +93,20 @@ def _merge(summary: GenerateSummary, part: ChunkResult) -> None:
 
 def generate(storage: Storage, start: date, end: date, events_per_day: int, seed: int = 7, *,
              files_per_day: int = 4, gzip: bool | None = None, write_catalog: bool = True,
-             workers: int | None = None) -> GenerateSummary:
+             workers: int | None = None, now: datetime | None = None) -> GenerateSummary:
     """Write the catalog and `events_per_day` (about) simulated events for each day start..end.
 
     Each day gets `files_per_day` files `landing/events/<day>/collector-<day>-<nn>.jsonl[.gz]`
     (one per time window of view starts); what a window delivers on a later day (views past
-    midnight, offline batches, retries) goes to `landing/events/<later day>/collector-<day>-<nn>-flush...`.
+    midnight, offline batches, retries) goes to `landing/events/<later day>/collector-<day>-<nn>-flush-<later day>...`.
     Events land in the arrival folder of their `received_at` day; nothing lands after `end`
     (those are counted in `held_back_events`). `gzip` None mixes `.jsonl` and `.jsonl.gz`
     files; True/False forces one kind. `workers` defaults to the CPU count for runs of
     400k+ events and 1 otherwise.
+
+    Nothing happens or is received at or after `now` (default: the current time, UTC): a range
+    ending today stops at the current time, so the same seed gives the same bytes only for days
+    before `now` (or with the same `now`). Events a view would send later are held back.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -110,7 +119,9 @@ def generate(storage: Storage, start: date, end: date, events_per_day: int, seed
             storage.write_bytes(rel, content)
             summary.catalog_files.append(rel)
 
-    plans = _plans(storage, start, end, events_per_day, seed, files_per_day, gzip)
+    now = now or datetime.now(timezone.utc)
+    now_ms = int(now.timestamp() * 1000)
+    plans = _plans(storage, start, end, events_per_day, seed, files_per_day, gzip, now_ms)
     total = events_per_day * ((end - start).days + 1)
     if workers is None:
         workers = min(os.cpu_count() or 1, len(plans)) if total >= PARALLEL_FROM_EVENTS else 1

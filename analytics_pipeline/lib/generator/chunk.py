@@ -52,6 +52,7 @@ class ChunkPlan:
     compress: bool
     audience_size: int
     cover_malformed_kinds: bool
+    now_ms: int  # epoch ms: nothing happens or is received from then on (today's day stops at "now")
 
 
 @dataclass
@@ -102,6 +103,8 @@ class _Chunk:
         self.result = ChunkResult()
         self.day_index = day_ms(plan.day) // DAY_MS
         self.last_index = day_ms(plan.last_day) // DAY_MS
+        lo, hi = window_bounds(plan.index, plan.files_per_day)
+        self.window = (lo, min(hi, plan.now_ms - day_ms(plan.day)))  # _plans skips a window that starts after now
         catalog = build_catalog(plan.seed, plan.first_day)
         self.videos: list[Video] = catalog.videos
         self.cum_popularity = list(accumulate(v.popularity for v in catalog.videos))
@@ -121,7 +124,8 @@ class _Chunk:
         if w is None:
             p = self.plan
             arrival = ms_day(arrival_index * DAY_MS)
-            suffix = "" if arrival_index == self.day_index else "-flush"
+            # a late delivery names its arrival day: one name per folder, so no false "redelivery"
+            suffix = "" if arrival_index == self.day_index else f"-flush-{arrival:%Y%m%d}"
             ext = ".jsonl.gz" if p.compress else ".jsonl"
             rel = f"landing/events/{arrival.isoformat()}/collector-{p.day:%Y%m%d}-{p.index:02d}{suffix}{ext}"
             w = self.writers[arrival_index] = LandingFile(self.storage, rel, p.compress)
@@ -139,7 +143,7 @@ class _Chunk:
 
     # -- choices --------------------------------------------------------------------------
     def start_time(self) -> int:
-        lo, hi = window_bounds(self.plan.index, self.plan.files_per_day)
+        lo, hi = self.window
         top = max(HOUR_WEIGHTS)
         while True:
             offset = self.rng.randrange(lo, hi)
@@ -196,13 +200,15 @@ class _Chunk:
         by_arrival: dict[int, list[str]] = {}
         retries, malformed = [], []
         current_arrival, current = -1, []
-        last_index = self.last_index
+        last_index, now_ms = self.last_index, self.plan.now_ms
+        last_arrival = min(last_index, (now_ms - 1) // DAY_MS)  # a retry lands no later than today's folder
         events_by_day = res.events_by_day
         for i, (true_ms, event_type, body) in enumerate(events):
             occurred = true_ms + skew
             received = flush_ms if i >= cut else true_ms + delay_floor + int(rnd() * rnd() * delay_span)
             arrival = received // DAY_MS
-            if arrival > last_index:  # would arrive after the generated range: not delivered yet
+            # would arrive after the generated range, or after now (or happen after now): not delivered yet
+            if arrival > last_index or received >= now_ms or occurred >= now_ms:
                 res.held_back_events += 1
                 continue
             if i == 0 and event_type == "view_start":
@@ -219,7 +225,7 @@ class _Chunk:
                 res.late_lines += 1
             if rnd() < DUPLICATE_SHARE:
                 later = arrival + (rng.randint(1, 2) if rnd() < 0.25 else 0)
-                retries.append((min(later, last_index), line))
+                retries.append((min(later, last_arrival), line))
             if self.forced_kinds and i == 0:
                 malformed.append((arrival, self.forced_kinds.pop(0), line))
             elif rnd() < MALFORMED_SHARE:

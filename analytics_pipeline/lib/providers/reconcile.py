@@ -28,7 +28,7 @@ RECONCILIATION = pa.schema([
     ("watch_time_s_theirs", pa.float64()),
     ("watch_time_s_diff", pa.float64()),
     ("watch_time_rel_diff", pa.float64()),
-    ("provider_reported", pa.bool_()),
+    ("provider_missing", pa.bool_()),  # our video-day, which the provider's answers of the day lack
     ("flagged", pa.bool_()),
     ("threshold", pa.float64()),
 ])
