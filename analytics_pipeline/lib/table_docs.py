@@ -45,13 +45,18 @@ LAKE_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+def with_partition_key(table: str, schema: pa.Schema) -> pa.Schema:
+    """`schema` plus the `date` column a daily table's warehouse view shows (its Hive key)."""
+    entry = TABLES.get(table)
+    if entry is None or entry.date is None or "date" in schema.names:
+        return schema
+    return schema.append(pa.field("date", pa.date32()))
+
+
 @lru_cache(maxsize=None)
 def column_types(table: str) -> dict[str, str]:
     """Column -> DuckDB type name, as an analyst sees it in the warehouse view."""
-    schema = LAKE_SCHEMAS[table]
-    if TABLES[table].date:
-        schema = schema.append(pa.field("date", pa.date32()))
-    relation = duckdb.connect().from_arrow(schema.empty_table())
+    relation = duckdb.connect().from_arrow(with_partition_key(table, LAKE_SCHEMAS[table]).empty_table())
     return {name: str(kind) for name, kind in zip(relation.columns, relation.types)}
 
 
@@ -63,18 +68,20 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def comment_statements(relations: dict[str, str], macros: dict[str, str]) -> list[str]:
-    """`COMMENT ON` statements for the given relations (name -> 'VIEW' or 'TABLE') and macros
-    (name -> 'MACRO' or 'MACRO TABLE') that the dictionary describes; columns it does not know
-    (a newer file's extra column) are left without a comment."""
+def comment_statements(relations: dict[str, tuple[str, list[str]]], macros: dict[str, str]) -> list[str]:
+    """`COMMENT ON` statements for the relations (name -> ('VIEW' or 'TABLE', its columns)) and
+    macros (name -> 'MACRO' or 'MACRO TABLE') the dictionary describes. A column the dictionary
+    does not know (an extra column of a newer file) is left without a comment."""
     out = []
-    for name, kind in sorted(relations.items()):
+    for name, (kind, columns) in sorted(relations.items()):
         if name not in TABLES:
             continue
         entry = TABLES[name]
         out.append(f"COMMENT ON {kind} {quote_identifier(name)} IS {quote_literal(f'{entry.description} Grain: {entry.grain}.')}")
-        for column, text in column_descriptions(name).items():
-            out.append(f"COMMENT ON COLUMN {quote_identifier(name)}.{quote_identifier(column)} IS {quote_literal(text)}")
+        described = column_descriptions(name)
+        for column in columns:
+            if column in described:
+                out.append(f"COMMENT ON COLUMN {quote_identifier(name)}.{quote_identifier(column)} IS {quote_literal(described[column])}")
     for name, kind in sorted(macros.items()):
         if name in MACROS:
             macro = MACROS[name]
