@@ -1,9 +1,21 @@
-"""Metadata every materialisation reports: row counts and a small preview."""
+"""Metadata every materialisation reports (row counts, a small preview) and the column schemas
+every table-writing asset declares."""
 
 from __future__ import annotations
 
 import dagster as dg
 import pyarrow as pa
+
+from analytics_pipeline.lib.columns import column_descriptions
+from analytics_pipeline.lib.table_docs import column_types
+
+
+def column_schema(table_name: str) -> dg.TableSchema:
+    """The lake table's columns, DuckDB types and dictionary descriptions, for `dagster/column_schema`."""
+    types = column_types(table_name)
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name, types[name], description=text) for name, text in column_descriptions(table_name).items()
+    ])
 
 
 def preview(table: pa.Table, rows: int = 5, columns: list[str] | None = None) -> dg.MetadataValue:

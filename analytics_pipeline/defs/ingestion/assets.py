@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 import pyarrow as pa
 
-from analytics_pipeline.defs.metadata import preview, table_metadata
+from analytics_pipeline.defs.metadata import column_schema, preview, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib import schemas
@@ -22,7 +22,7 @@ from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_qua
 arrivals_of_event_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=3, allow_nonexistent_upstream_partitions=True)
 
 
-@dg.asset(group_name="ingestion", kinds={"parquet"})
+@dg.asset(group_name="ingestion", kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("video_catalog")})
 def video_catalog(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """The platform's videos with course, creator and provider ids (landing/catalog/*.csv)."""
     storage = lake.get_storage()
@@ -51,10 +51,10 @@ def bunny_videos(context, lake: LakeResource) -> list[dict] | None:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("event_arrivals", description="Accepted, deduplicated events as staged by the arrival day that brought them.", deps=["video_catalog"], kinds={"parquet"}),
-        dg.AssetSpec("events_quarantine", description="Rejected landing lines and files of an arrival day, each with its reason.", kinds={"parquet"}),
-        dg.AssetSpec("ingest_audit", description="One row per landing file: lines read, accepted, duplicates, quarantined.", kinds={"parquet"}),
-        dg.AssetSpec("arrival_event_days", description="Which event days each arrival day brought events for (drives late-data rebuilds).", kinds={"parquet"}),
+        dg.AssetSpec("event_arrivals", description="Accepted, deduplicated events as staged by the arrival day that brought them.", deps=["video_catalog"], kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("event_arrivals")}),
+        dg.AssetSpec("events_quarantine", description="Rejected landing lines and files of an arrival day, each with its reason.", kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("events_quarantine")}),
+        dg.AssetSpec("ingest_audit", description="One row per landing file: lines read, accepted, duplicates, quarantined.", kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("ingest_audit")}),
+        dg.AssetSpec("arrival_event_days", description="Which event days each arrival day brought events for (drives late-data rebuilds).", kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("arrival_event_days")}),
     ],
     check_specs=[
         dg.AssetCheckSpec("lines_accounted_for", asset="ingest_audit", description="Per file: lines read = accepted + duplicates + quarantined."),
@@ -126,6 +126,7 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
     backfill_policy=single_run,
     group_name="ingestion",
     kinds={"parquet"},
+    metadata={"dagster/column_schema": column_schema("events")},
     deps=[dg.AssetDep("event_arrivals", partition_mapping=arrivals_of_event_day)],
     check_specs=[
         dg.AssetCheckSpec("unique_event_id", asset="events", description="No event_id appears twice in the built days."),

@@ -5,6 +5,7 @@ from datetime import date
 import dagster as dg
 
 from analytics_pipeline.defs.marts.pictures import heatmap_markdown, top_videos_markdown
+from analytics_pipeline.defs.metadata import column_schema
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
@@ -30,7 +31,7 @@ MART_KEYS = list(DESCRIPTIONS)
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            name, description=text, kinds={"parquet"}, group_name="marts",
+            name, description=text, kinds={"parquet"}, group_name="marts", metadata={"dagster/column_schema": column_schema(name)},
             deps=[dg.AssetDep("playback_sessions", partition_mapping=sessions_around), "played_ranges", "video_catalog",
                   "ingest_audit", "events"]
             + ([dg.AssetDep("video_counters", partition_mapping=previous_day)] if name == "video_counters" else []),
@@ -73,6 +74,7 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     backfill_policy=single_run,
     group_name="marts",
     kinds={"parquet"},
+    metadata={"dagster/column_schema": column_schema("viewer_progress")},
     deps=["playback_sessions", "played_ranges", "video_catalog"],
 )
 def viewer_progress(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:

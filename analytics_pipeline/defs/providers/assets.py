@@ -5,6 +5,7 @@ from datetime import date
 
 import dagster as dg
 
+from analytics_pipeline.defs.metadata import column_schema
 from analytics_pipeline.defs.partitions import daily_partitions
 from analytics_pipeline.defs.providers.checks import reconciliation_check_result, reconciliation_check_spec
 from analytics_pipeline.defs.providers.preview import markdown_preview
@@ -99,9 +100,9 @@ _PARSE_DEPS = [bunny_raw_statistics, cloudflare_raw_analytics, VIDEO_CATALOG]
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("provider_video_daily", deps=_PARSE_DEPS, kinds={"parquet"}, group_name=GROUP,
+        dg.AssetSpec("provider_video_daily", deps=_PARSE_DEPS, kinds={"parquet"}, group_name=GROUP, metadata={"dagster/column_schema": column_schema("provider_video_daily")},
                      description="Views and watch time (seconds) per provider, video and day, as the providers reported them."),
-        dg.AssetSpec("provider_country_daily", deps=_PARSE_DEPS, kinds={"parquet"}, group_name=GROUP,
+        dg.AssetSpec("provider_country_daily", deps=_PARSE_DEPS, kinds={"parquet"}, group_name=GROUP, metadata={"dagster/column_schema": column_schema("provider_country_daily")},
                      description="Views and watch time (seconds) per provider, video, day and country, as reported."),
     ],
     partitions_def=daily_partitions,
@@ -123,7 +124,7 @@ def provider_daily_figures(context: dg.AssetExecutionContext, lake: LakeResource
 
 
 @dg.asset(partitions_def=daily_partitions, group_name=GROUP, deps=[bunny_raw_statistics, VIDEO_CATALOG],
-          kinds={"parquet"})
+          kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("provider_heatmap")})
 def provider_heatmap(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Snapshot of each video's latest provider heatmap: retention intensity per segment."""
     storage = lake.get_storage()
@@ -143,6 +144,7 @@ def provider_heatmap(context: dg.AssetExecutionContext, lake: LakeResource) -> d
     deps=[dg.AssetKey("provider_video_daily"), PLAYBACK_SESSIONS, VIDEO_CATALOG],
     check_specs=[reconciliation_check_spec],
     kinds={"duckdb", "parquet"},
+    metadata={"dagster/column_schema": column_schema("provider_reconciliation_daily")},
 )
 def provider_reconciliation_daily(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Our views and watch time against each provider's, per video and day, differences above the threshold flagged."""

@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 import pyarrow as pa
 
-from analytics_pipeline.defs.metadata import preview
+from analytics_pipeline.defs.metadata import column_schema, preview
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.quality import duplicate_view_ids, ranges_faster_than_wall_time
@@ -20,9 +20,9 @@ neighbouring_days = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1,
 @dg.multi_asset(
     specs=[
         dg.AssetSpec("playback_sessions", description="One row per view: watch time, completion, startup, rebuffering, engagement.",
-                     deps=[dg.AssetDep("events", partition_mapping=neighbouring_days), "video_catalog"], kinds={"parquet"}),
+                     deps=[dg.AssetDep("events", partition_mapping=neighbouring_days), "video_catalog"], kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("playback_sessions")}),
         dg.AssetSpec("played_ranges", description="One row per counted played range of a view, with the rendition in force.",
-                     deps=[dg.AssetDep("events", partition_mapping=neighbouring_days)], kinds={"parquet"}),
+                     deps=[dg.AssetDep("events", partition_mapping=neighbouring_days)], kinds={"parquet"}, metadata={"dagster/column_schema": column_schema("played_ranges")}),
     ],
     check_specs=[
         dg.AssetCheckSpec("no_view_counted_twice", asset="playback_sessions", description="Every view_id appears once."),
