@@ -64,7 +64,7 @@ def test_a_built_warehouse_comments_everything_and_the_assets_declare_its_column
     here = "database_name = current_database() AND schema_name = 'main'"
     relations = [r[0] for r in con.execute(
         f"SELECT view_name FROM duckdb_views() WHERE NOT internal AND {here} "
-        f"UNION ALL SELECT table_name FROM duckdb_tables() WHERE {here} AND table_name <> '_warehouse_info'").fetchall()]
+        f"UNION ALL SELECT table_name FROM duckdb_tables() WHERE {here}").fetchall()]
     assert {"events", "playback_sessions", "video_daily", "viewer_progress"} <= set(relations)
     real_columns = {}
     for name in relations:
@@ -74,7 +74,7 @@ def test_a_built_warehouse_comments_everything_and_the_assets_declare_its_column
         assert [column for column, comment in rows if not (comment or "").strip()] == [], name
     uncommented = con.execute(
         f"SELECT view_name FROM duckdb_views() WHERE NOT internal AND {here} AND coalesce(comment, '') = '' "
-        f"UNION ALL SELECT table_name FROM duckdb_tables() WHERE {here} AND coalesce(comment, '') = '' AND table_name <> '_warehouse_info'"
+        f"UNION ALL SELECT table_name FROM duckdb_tables() WHERE {here} AND coalesce(comment, '') = ''"
     ).fetchall()
     assert uncommented == []
     macros = con.execute(

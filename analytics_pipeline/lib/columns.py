@@ -377,6 +377,12 @@ TABLES: dict[str, Table] = {
             "arrival_days": "Arrival days rewritten.",
             "event_days": "Event days rebuilt.",
         }),
+    "_warehouse_info": Table(
+        "Only when the lake is remote (s3://): where the warehouse's views read and how to reach it.", "one row", {
+            "lake": "remote: the views read s3:// paths.",
+            "root": "The data root, an s3://bucket/prefix URI.",
+            "analyst_setup": "DuckDB statements (httpfs, an S3 secret from the credential chain) to run before querying.",
+        }),
 }
 
 MACROS: dict[str, Macro] = {

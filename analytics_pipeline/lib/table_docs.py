@@ -25,7 +25,8 @@ from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES
 
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 
-# Every lake table's file columns (a daily table's `date` is its Hive key, not in the files).
+# Every lake table's file columns (a daily table's `date` is its Hive key, not in the files),
+# and the warehouse file's own table.
 LAKE_SCHEMAS: dict[str, pa.Schema] = {
     "events": schemas.EVENTS,
     "event_arrivals": schemas.EVENTS,
@@ -42,6 +43,7 @@ LAKE_SCHEMAS: dict[str, pa.Schema] = {
     "provider_heatmap": PROVIDER_HEATMAP,
     "provider_reconciliation_daily": RECONCILIATION,
     LOG_TABLE: ERASURE_LOG,
+    "_warehouse_info": schemas.WAREHOUSE_INFO,
 }
 
 
