@@ -141,9 +141,12 @@ def cmd_erase(args, settings: Settings) -> int:
     runner = _runner(settings, args)
     summary = runner.erase(kind, subject_id)
     runner.progress.done()
-    for name in summary["unreadable_files"]:
-        print(f"erase: skipped unreadable landing file {name} (no line of it can be read, so it holds no readable "
-              "person data; ingestion quarantined it as a bad file)")
+    for name, fault in summary["unreadable_files"].items():
+        print(f"erase: skipped unreadable landing file {name} ({fault}): no line of it can be read, so it holds no "
+              "readable person data (ingestion quarantined it as a bad file)")
+    for name, fault in summary["partly_read_files"].items():
+        print(f"erase: {name} is readable only up to a fault ({fault}): the person's lines were removed from the "
+              "readable part, and the fault kept")
     if not any(summary[k] for k in ("landing_files", "staged_events", "quarantine_rows", "rebuilt_days")):
         print(f"erase: nothing left of that {kind} id (already erased or never seen)")
     else:

@@ -17,10 +17,12 @@ from analytics_pipeline.defs import automation, providers
 from analytics_pipeline.defs.ingestion import assets as ingestion
 from analytics_pipeline.defs.keys import WAREHOUSE_TABLES
 from analytics_pipeline.defs.marts import assets as marts
+from analytics_pipeline.defs.metadata import column_schema
 from analytics_pipeline.defs.partitions import daily_partitions_from
 from analytics_pipeline.defs.resources import Lake
 from analytics_pipeline.defs.sessions import assets as sessions
 from analytics_pipeline.defs.warehouse.assets import warehouse_asset
+from analytics_pipeline.lib.columns import TABLES
 from analytics_pipeline.lib.duck import SQL_DIR
 from analytics_pipeline.settings import Settings, load_settings
 
@@ -45,10 +47,11 @@ def code_version(key: str) -> str:
 
 def _bind(spec: dg.AssetSpec, partitions: dg.PartitionsDefinition) -> dg.AssetSpec:
     key = spec.key.to_user_string()
+    metadata = {"dagster/column_schema": column_schema(key)} if key in TABLES else {}
     return spec.replace_attributes(
         partitions_def=partitions if spec.partitions_def is not None else None,
         code_version=code_version(key), owners=OWNERS,
-    ).merge_attributes(tags={"domain": spec.group_name or "default"})
+    ).merge_attributes(tags={"domain": spec.group_name or "default"}, metadata=metadata)
 
 
 def build_defs(settings: Settings) -> dg.Definitions:

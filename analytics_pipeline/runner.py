@@ -182,7 +182,7 @@ class Runner:
         fp = erasure.find_footprint(storage, kind, subject_id)
         summary = {"landing_files": len(fp.landing_files), "staged_events": fp.staged_events,
                    "quarantine_rows": fp.quarantine_rows, "rebuilt_days": [],
-                   "unreadable_files": list(getattr(fp, "unreadable_files", []))}
+                   "unreadable_files": dict(fp.unreadable_files), "partly_read_files": dict(fp.partly_read_files)}
         if fp.empty:
             summary["logged"] = erasure.record_erasure(storage, settings.ip_hash_key, kind, subject_id, fp, 0)
             return summary

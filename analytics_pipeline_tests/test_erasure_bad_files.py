@@ -63,8 +63,8 @@ def test_footprint_and_rewrite_name_unreadable_files_and_clean_the_readable_part
     assert again.landing_files == {} and list(again.unreadable_files) == [f"{FOLDER}/fake.jsonl.gz"]
 
 
-def test_erase_command_succeeds_with_unreadable_files_and_reingests_the_rest(settings):
-    from analytics_pipeline.erase import erase
+def test_erase_command_succeeds_with_unreadable_files_and_reingests_the_rest(settings, capsys):
+    from analytics_pipeline.cli import main
 
     root = Path(settings.data_root)
     write_catalog(root, [{"video_id": "vid-1", "title": "One", "duration_s": 600, "creator_id": "c1"}])
@@ -72,9 +72,12 @@ def test_erase_command_succeeds_with_unreadable_files_and_reingests_the_rest(set
     materialize(settings, DAY, DAY)
     assert any(r["viewer_id"] == PERSON for r in lake_rows(root, "events"))
 
-    summary = erase(settings, "viewer", PERSON)
+    assert main(["erase", "--viewer-id", PERSON]) == 0
+    out = capsys.readouterr().out
 
-    assert summary["landing_files"] == 2 and summary["staged_events"] > 0
+    assert "fake.jsonl.gz" in out and "unreadable" in out  # named, and said why it was skipped
+    assert "truncated.jsonl.gz" in out  # its readable part was cleaned
+    assert "from 2 files" in out
     assert not [r for r in lake_rows(root, "events") if r["viewer_id"] == PERSON]
     kept = [r for r in lake_rows(root, "events") if r["viewer_id"] == OTHER]
     assert len(kept) >= 2  # the other viewer's lines, the truncated file's included, were re-ingested

@@ -77,6 +77,9 @@ def test_warehouse_views_read_the_bucket_and_answer_like_local(runs):
         assert rcon.sql("SELECT count(*) FROM events").fetchall()[0][0] > 300
         setup = rcon.sql("SELECT analyst_setup FROM _warehouse_info").fetchall()[0][0]
         assert "LOAD httpfs" in setup and "URL_STYLE 'path'" in setup and "SECRET '" not in setup
+        uncommented = rcon.sql("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal "
+                               "AND coalesce(comment, '') = ''").fetchall()
+        assert uncommented == []  # _warehouse_info and the views over the bucket are described too
 
 
 def test_bucket_holds_the_layout_and_no_temporary_objects(runs, s3_server):  # noqa: F811

@@ -1,4 +1,5 @@
-"""Metadata every materialisation reports, per partition: row count and a small preview.
+"""Metadata every materialisation reports, per partition (row count, a small preview), and the column
+schemas every table-writing asset declares.
 
 In a range run (a backfill is one run), Dagster records one materialisation per partition; each
 asset calls `report_partition` once per day it built, so every partition carries its own figures.
@@ -9,7 +10,17 @@ from __future__ import annotations
 import dagster as dg
 import pyarrow as pa
 
+from analytics_pipeline.lib.columns import column_descriptions
+from analytics_pipeline.lib.table_docs import column_types
 from analytics_pipeline.progress import PARTITION_DONE
+
+
+def column_schema(table_name: str) -> dg.TableSchema:
+    """The lake table's columns, DuckDB types and dictionary descriptions, for `dagster/column_schema`."""
+    types = column_types(table_name)
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name, types[name], description=text) for name, text in column_descriptions(table_name).items()
+    ])
 
 
 def preview(table: pa.Table, rows: int = 5, columns: list[str] | None = None) -> dg.MetadataValue:

@@ -96,6 +96,9 @@ ARRIVAL_EVENT_DAYS = pa.schema([
     ("late", pa.bool_()),
 ])
 
+# The warehouse file's own table when the lake is remote (s3://): how an analyst reaches the lake.
+WAREHOUSE_INFO = pa.schema([("lake", pa.string()), ("root", pa.string()), ("analyst_setup", pa.string())])
+
 
 def round_floats(table: pa.Table, digits: int = 9) -> pa.Table:
     """Round every float column: parallel sums differ in their last bits from run to run, and a

@@ -24,6 +24,7 @@ from filelock import FileLock
 from analytics_pipeline.lib.duck import SQL_DIR
 from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
+from analytics_pipeline.lib.table_docs import comment_statements, with_partition_key
 
 LOCK_TIMEOUT_S = 15 * 60  # a warehouse build takes seconds; waiting longer means a stuck holder
 
@@ -72,12 +73,13 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
             con.execute(view_sql(storage, table, kind))
         for table, schema in empty_tables.items():
             if table not in tables:
-                con.register("_empty", schema.empty_table())
+                con.register("_empty", with_partition_key(table, schema).empty_table())  # a daily table has `date` even empty
                 con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _empty")
                 con.unregister("_empty")
         macros = SQL_DIR / "warehouse" / "macros.sql"
         if macros.exists() and "playback_sessions" in tables | empty_tables.keys():
             con.execute(macros.read_text())
+        describe(con)
         con.close()
         os.replace(tmp, target)
     finally:
@@ -85,3 +87,23 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
             if leftover.exists():
                 leftover.unlink()
     return tables
+
+
+def describe(con: duckdb.DuckDBPyConnection) -> None:
+    """Comment every view, table, column and macro the data dictionary (lib/columns.py) describes,
+    so `duckdb_views()`, `duckdb_columns()` and `duckdb_functions()` tell an analyst what they mean."""
+    here = "database_name = current_database() AND schema_name = 'main'"
+    kinds = dict(con.execute(
+        f"SELECT view_name, 'VIEW' FROM duckdb_views() WHERE NOT internal AND {here} "
+        f"UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE {here}"
+    ).fetchall())
+    columns = dict(con.execute(
+        f"SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() WHERE {here} GROUP BY table_name"
+    ).fetchall())
+    relations = {name: (kind, columns.get(name, [])) for name, kind in kinds.items()}
+    macros = dict(con.execute(
+        "SELECT DISTINCT function_name, CASE function_type WHEN 'table_macro' THEN 'MACRO TABLE' ELSE 'MACRO' END "
+        f"FROM duckdb_functions() WHERE NOT internal AND function_type IN ('macro', 'table_macro') AND {here}"
+    ).fetchall())
+    for statement in comment_statements(relations, macros):
+        con.execute(statement)
