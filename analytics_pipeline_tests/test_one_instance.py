@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import yaml
 from dagster._core.instance.ref import InstanceRef
 
 from analytics_pipeline.instance import DEFAULT_INSTANCE, default_instance_config, instance_home
@@ -60,7 +61,7 @@ def _rows(root: Path, table: str, day: str) -> int:
     return len(lake_rows(root, table, f"date = DATE '{day}'"))
 
 
-def test_without_dagster_home_the_cli_opens_the_storage_dagster_dev_uses_in_the_checkout(monkeypatch):
+def test_without_dagster_home_the_cli_opens_the_storage_dagster_dev_uses_in_the_checkout(monkeypatch, tmp_path):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.setenv("ANALYTICS_IP_HASH_KEY", "k")
     settings = load_settings()
@@ -69,8 +70,11 @@ def test_without_dagster_home_the_cli_opens_the_storage_dagster_dev_uses_in_the_
     # `dagster dev` without DAGSTER_HOME: a temporary home whose config is the cwd's dagster.yaml
     monkeypatch.chdir(PROJECT_ROOT)
     dev = InstanceRef.from_dir(str(PROJECT_ROOT / ".tmp_dagster_home_probe"), config_dir=str(PROJECT_ROOT))
-    dev_base = Path(dev.run_storage_data.config_dict["base_dir"])
-    assert Path(ours["storage"]["sqlite"]["base_dir"]) == (PROJECT_ROOT / dev_base).resolve()
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(ours))
+    cli = InstanceRef.from_dir(str(tmp_path))
+    for part in ("run_storage_data", "event_storage_data", "schedule_storage_data"):
+        dev_dir = PROJECT_ROOT / getattr(dev, part).config_dict["base_dir"]
+        assert Path(getattr(cli, part).config_dict["base_dir"]) == dev_dir.resolve(), part
     assert ours["concurrency"] == DEFAULT_INSTANCE["concurrency"] | {"runs": ours["concurrency"]["runs"]}
     assert ours["concurrency"]["pools"] == DEFAULT_INSTANCE["concurrency"]["pools"]
 

@@ -11,7 +11,7 @@ import duckdb
 
 from analytics_pipeline.lib.columns import MACROS, TABLES, column_names
 from analytics_pipeline.lib.table_docs import DOCS_PATH, LAKE_SCHEMAS, comment_statements, markdown
-from analytics_pipeline.settings import SQL_DIR
+from analytics_pipeline.lib.duck import SQL_DIR
 from analytics_pipeline_tests.scenarios.playback import SEEKS_AND_PAUSE
 from analytics_pipeline_tests.support import materialize, write_catalog, write_events
 
@@ -83,9 +83,9 @@ def test_a_built_warehouse_comments_everything_and_the_assets_declare_its_column
     assert {name for name, _ in macros} == set(MACROS) and all(comment for _, comment in macros)
     con.close()
 
-    from analytics_pipeline.definitions import defs
+    from analytics_pipeline.definitions import build_defs
 
-    specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
+    specs = {spec.key.to_user_string(): spec for spec in build_defs(settings).resolve_all_asset_specs()}
     writers = sorted(set(specs) & set(TABLES))
     assert len(writers) >= 20  # every lake table but viewer_progress_history and erasure_log has its asset
     for name in writers:
