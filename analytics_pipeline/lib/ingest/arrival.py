@@ -25,7 +25,7 @@ from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES
 from analytics_pipeline.lib.ingest.staged import EVENTS_PARQUET, STAGED_TABLE, publish_staged, staged_file
 from analytics_pipeline.lib.prefetch import prefetched
 from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals, truncate_utf8
-from analytics_pipeline.lib.storage import Storage
+from analytics_pipeline.lib.storage import FileEntry, Storage
 from analytics_pipeline.lib.useragents import user_agent_table
 
 EVENT_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -71,11 +71,29 @@ def landing_complete(storage: Storage, arrival: date) -> bool:
     if not storage.exists(rel):
         return True
     audited = set(storage.read_parquet(rel, ["source_file"]).column("source_file").to_pylist())
-    return audited <= {e.path for e in storage.list_files(f"landing/events/{arrival}")}
+    return audited <= {e.path for e in landing_files(storage, arrival)}
 
 
-def landing_files(storage: Storage, arrival: date) -> list:
-    return [f for f in storage.list_files(f"landing/events/{arrival}") if not f.path.rsplit("/", 1)[-1].startswith(".")]
+def landing_files(storage: Storage, arrival: date) -> list[FileEntry]:
+    """The arrival's landing files by path; symbolic links too (even dangling), to be refused."""
+    folder = f"landing/events/{arrival}"
+    entries = {e.path: e for e in storage.list_files(folder)}
+    if not storage.remote:
+        try:
+            with os.scandir(storage.full(folder)) as found:
+                links = [f"{folder}/{e.name}" for e in found if e.is_symlink()]
+        except (FileNotFoundError, NotADirectoryError):
+            links = []
+        entries.update({rel: FileEntry(rel, 0, None) for rel in links})
+    return [entries[p] for p in sorted(entries) if not p.rsplit("/", 1)[-1].startswith(".")]
+
+
+def _is_symlink(storage: Storage, rel: str) -> bool:
+    """A link in landing (the file or its day folder) could point anywhere: it is never read."""
+    if storage.remote:
+        return False
+    path = storage.full(rel)
+    return os.path.islink(path) or os.path.islink(os.path.dirname(path))
 
 
 def _file_batches(storage: Storage, files, facts: dict[str, dict]):
@@ -83,6 +101,9 @@ def _file_batches(storage: Storage, files, facts: dict[str, dict]):
     for order, entry in enumerate(files):
         name = entry.path
         fact = facts[name] = {"file_bytes": entry.size, "lines": 0, "file_error": None, "sha": None}
+        if _is_symlink(storage, name):
+            fact["file_error"] = "symlink: a landing file must be a regular file, not a link"
+            continue
         if not name.endswith(EVENT_SUFFIXES):
             fact["file_error"] = "unsupported_file: expected a .jsonl or .jsonl.gz file"
             continue
