@@ -72,3 +72,50 @@ def test_a_symlink_in_landing_is_quarantined_as_a_bad_file_and_never_read(tmp_pa
     assert all(r.startswith("bad_file: symlink") for r in reasons.values())
     assert result.accepted == 1
     assert "secret-outside" not in all_stored_text(root)
+
+
+def test_a_clear_ip_in_any_shape_or_escaping_is_hashed_in_the_quarantine(tmp_path):
+    from analytics_pipeline.lib.privacy import ip_hash
+    from analytics_pipeline.lib.quality import clear_ips_in_quarantine
+
+    root = tmp_path / "data"
+    lines = [
+        json.dumps(ev(1, ip={"addr": "203.0.113.81"})),                   # an object
+        json.dumps(ev(2, ip=["198.51.100.23", "2001:db8::9"])),          # an array
+        json.dumps(ev(3, ip="x", event_type="teleport")).replace('"x"', '"203\\u002e0.113.82"'),  # an escaped string
+        json.dumps(ev(4, ip="x", position_s=-1.0)).replace('"x"', '"2\\u00303\\u002e0\\u002e113\\u002e83"'),
+        json.dumps(ev(5, ip="x", event_type="203.0.113.84")),            # in a field the reason repeats
+        '{"not json", "ip": "192.0.2\\u002e85"',                          # unparsed: masked
+    ]
+    write_events(root, DAY, "ips.jsonl", lines)
+
+    result = _ingest(root)
+
+    assert result.quarantined == 6
+    raws = {r["line_number"]: r["raw"] for r in result.quarantine.to_pylist()}
+    assert ip_hash(KEY, "203.0.113.81") in raws[1]
+    assert ip_hash(KEY, "2001:db8::9") in raws[2] and ip_hash(KEY, "198.51.100.23") in raws[2]
+    assert ip_hash(KEY, "203.0.113.82") in raws[3]
+    assert ip_hash(KEY, "203.0.113.83") in raws[4]
+    assert "[ip-masked]" in raws[6]
+    for line in (1, 2, 3, 4, 5):
+        assert json.loads(raws[line])["event_id"] == f"f-{line}"  # still the line's JSON
+    stored = all_stored_text(root)
+    for n in range(81, 86):
+        assert f"203.0.113.{n}" not in stored and f"113\\\\u002e{n}" not in stored
+    assert "198.51.100.23" not in stored and "2001:db8::9" not in stored
+    assert clear_ips_in_quarantine(result.quarantine) == 0
+
+
+def test_the_no_clear_ip_check_finds_an_address_in_any_shape_and_column():
+    from analytics_pipeline.lib.quality import clear_ips_in_quarantine
+
+    def quarantine(reason: str, raw: str | None) -> pa.Table:
+        return pa.Table.from_pylist([{"arrival_date": DAY, "source_file": "f.jsonl", "line_number": 1,
+                                      "reason": reason, "raw": raw}], schema=schemas.EVENTS_QUARANTINE)
+
+    assert clear_ips_in_quarantine(quarantine("wrong_type: ip", '{"ip": {"a": "203.0.113.81"}}')) == 1
+    assert clear_ips_in_quarantine(quarantine("wrong_type: ip", '{"ip": ["2001:db8::9"]}')) == 1
+    assert clear_ips_in_quarantine(quarantine("wrong_type: ip", '{"ip": "203\\u002e0.113.81"}')) == 1
+    assert clear_ips_in_quarantine(quarantine("unknown_event_type: 203.0.113.84", None)) == 1
+    assert clear_ips_in_quarantine(quarantine("x", '{"ua": "Chrome/120.0.0.0", "v": "\\\\u002e"}')) == 0

@@ -9,7 +9,6 @@ days after the original is dropped without reading all of history.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -24,7 +23,7 @@ from analytics_pipeline.lib.ingest.lines import FileScan, read_line_batches, reu
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES
 from analytics_pipeline.lib.ingest.staged import EVENTS_PARQUET, STAGED_TABLE, publish_staged, staged_file
 from analytics_pipeline.lib.prefetch import prefetched
-from analytics_pipeline.lib.privacy import ip_hash_table, mask_ip_literals, truncate_utf8
+from analytics_pipeline.lib.privacy import hash_ip_literals, ip_hash_table, mask_ip_literals, truncate_utf8
 from analytics_pipeline.lib.storage import FileEntry, Storage
 from analytics_pipeline.lib.useragents import user_agent_table
 
@@ -203,22 +202,23 @@ def _lookups(con, ip_key: bytes) -> None:
     _small_table(con, "ua_lookup", user_agent_table(uas))
 
 
-def _quarantine_table(con, arrival: date, facts: dict[str, dict]) -> pa.Table:
+def _quarantine_table(con, arrival: date, facts: dict[str, dict], ip_key: bytes) -> pa.Table:
     rows = con.sql(
-        "SELECT f.source_file, s.line_number, s.reason, s.raw, s.ip, l.ip_hash FROM staged s JOIN files f USING (file_order) "
-        "LEFT JOIN ip_lookup l USING (ip) WHERE s.reason IS NOT NULL ORDER BY s.file_order, s.line_number"
+        "SELECT f.source_file, s.line_number, s.reason, s.raw, s.ip FROM staged s JOIN files f USING (file_order) "
+        "WHERE s.reason IS NOT NULL ORDER BY s.file_order, s.line_number"
     ).fetchall()
     out = {"arrival_date": [], "source_file": [], "line_number": [], "reason": [], "raw": []}
-    for source_file, line_number, reason, raw, ip, hashed in rows:
+    for source_file, line_number, reason, raw, ip in rows:
         raw = raw.rstrip("\r\n")
-        if ip and hashed:  # a parsed line: only its `ip` value is personal
-            raw = raw.replace(json.dumps(ip)[1:-1], hashed)
-        elif reason.startswith(UNPARSED_REASONS):
+        # every address, whatever field or escaping carries it, before any cut
+        if reason.startswith(UNPARSED_REASONS):
             raw = mask_ip_literals(raw)
+        else:  # a parsed line: its `ip` value and any other address become keyed hashes
+            raw = hash_ip_literals(ip_key, raw, ip)
         out["arrival_date"].append(arrival)
         out["source_file"].append(source_file)
         out["line_number"].append(line_number)
-        out["reason"].append(reason)
+        out["reason"].append(hash_ip_literals(ip_key, reason))
         out["raw"].append(truncate_utf8(raw, MAX_LINE_BYTES))
     for name, fact in facts.items():
         if fact["file_error"]:
@@ -373,7 +373,7 @@ def ingest_arrival(
         params = {"arrival": arrival}
 
         local_files = _write_events_by_day(con, storage, arrival, per_day)
-        quarantine = _quarantine_table(con, arrival, facts)
+        quarantine = _quarantine_table(con, arrival, facts, ip_key)
         written = ", ".join(f"'{p}'" for p in local_files.values())
         con.execute(
             f"CREATE TEMP VIEW written AS SELECT source_file, event_date, unknown_video FROM read_parquet([{written}])"
