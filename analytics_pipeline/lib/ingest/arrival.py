@@ -149,12 +149,12 @@ def _stage_lines(con, storage: Storage, arrival: date, files, spill_file: str) -
     con.register("line_batch", pa.RecordBatchReader.from_batches(LINE_BATCH, batches))
     try:
         con.execute(
-            f"COPY ({stage_sql}) TO '{spill_file}' (FORMAT parquet, COMPRESSION uncompressed)",
+            f"COPY ({stage_sql}) TO {duck.sql_string(spill_file)} (FORMAT parquet, COMPRESSION uncompressed)",
             {"arrival_end": arrival_end},
         )
     finally:
         con.unregister("line_batch")
-    con.execute(f"CREATE TEMP VIEW staged AS SELECT * FROM read_parquet('{spill_file}')")
+    con.execute(f"CREATE TEMP VIEW staged AS SELECT * FROM read_parquet({duck.sql_string(spill_file)})")
     _small_table(con, "files", pa.table({
         "file_order": pa.array(range(len(files)), pa.int32()),
         "source_file": pa.array([f.path for f in files], pa.string()),
@@ -308,7 +308,7 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
     main = max(per_day, key=lambda d: (per_day[d], d))
     local = {main: storage.staging_path(staged_file(arrival, main))}
     params = {"arrival": arrival, "day": main}
-    con.execute(f"COPY (SELECT * FROM ({EVENTS_SQL}) WHERE event_date = $day) TO '{local[main]}' "
+    con.execute(f"COPY (SELECT * FROM ({EVENTS_SQL}) WHERE event_date = $day) TO {duck.sql_string(local[main])} "
                 f"({EVENTS_PARQUET})", params)
     if len(per_day) > 1:
         # a filter on occurred_at itself reaches the scan of `staged`; one on event_date ran the
@@ -318,7 +318,7 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
                     params)
         for day in sorted(d for d in per_day if d != main):
             local[day] = storage.staging_path(staged_file(arrival, day))
-            con.execute(f"COPY (SELECT * FROM other_days WHERE event_date = $day) TO '{local[day]}' "
+            con.execute(f"COPY (SELECT * FROM other_days WHERE event_date = $day) TO {duck.sql_string(local[day])} "
                         f"({EVENTS_PARQUET})", {"day": day})
     for day, path in list(local.items()):  # a day of nothing but duplicates gets no file
         if pq.ParquetFile(path).metadata.num_rows == 0:
@@ -361,7 +361,7 @@ def ingest_arrival(
     tmp = tempfile.mkdtemp(prefix="ingest-", dir=work_dir)
     try:
         con = duck.connect()  # in memory; spills to `tmp` beyond the memory limit
-        con.execute(f"SET temp_directory = '{tmp}/spill'")
+        con.execute(f"SET temp_directory = {duck.sql_string(tmp + '/spill')}")
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("SET preserve_insertion_order = false")
@@ -374,7 +374,7 @@ def ingest_arrival(
 
         local_files = _write_events_by_day(con, storage, arrival, per_day)
         quarantine = _quarantine_table(con, arrival, facts, ip_key)
-        written = ", ".join(f"'{p}'" for p in local_files.values())
+        written = ", ".join(duck.sql_string(p) for p in local_files.values())
         con.execute(
             f"CREATE TEMP VIEW written AS SELECT source_file, event_date, unknown_video FROM read_parquet([{written}])"
             if local_files else "CREATE TEMP VIEW written AS SELECT ''::VARCHAR AS source_file, NULL::DATE AS event_date, "
