@@ -7,7 +7,12 @@ import sys
 import duckdb
 
 from analytics_pipeline.errors import UsageError
-from analytics_pipeline.lib.duck import connect
+from analytics_pipeline.lib.duck import connect, restrict_files
+from analytics_pipeline.lib.storage import Storage
+
+# COPY and EXPORT would write files (even inside the lake); everything else that changes
+# something fails on the read-only warehouse or the locked configuration anyway
+READ_ONLY_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
 
 
 def _table(columns: list[str], rows: list[tuple], total: int) -> str:
@@ -23,16 +28,41 @@ def _table(columns: list[str], rows: list[tuple], total: int) -> str:
     return "\n".join(out)
 
 
-def run_query(warehouse: str, sql: str, fmt: str, output: str | None, limit: int) -> int:
-    from analytics_pipeline.lib.storage import Storage
-    from analytics_pipeline.settings import load_settings
-
-    # with an s3:// root the views read the bucket through the same client as the pipeline
-    con = connect(warehouse, read_only=True, storage=Storage.from_settings(load_settings()))
+def _read_only_statements(sql: str) -> None:
     try:
-        rel = con.sql(sql)
+        statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
+    for statement in statements:
+        if statement.type not in READ_ONLY_STATEMENTS:
+            raise UsageError(f"query is read-only: {statement.type.name} statements are refused (use SELECT)")
+
+
+def open_read_only(warehouse: str, storage: Storage) -> duckdb.DuckDBPyConnection:
+    """The warehouse, read-only, able to open files only under the lake (local or `s3://`)."""
+    # with an s3:// root the views read the bucket through the same client as the pipeline
+    con = connect(warehouse, read_only=True, storage=storage)
+    restrict_files(con, [storage.uri("lake")])
+    return con
+
+
+def run_query(warehouse: str, sql: str, fmt: str, output: str | None, limit: int, storage: Storage | None = None) -> int:
+    if storage is None:  # callers that do not pass the data root yet
+        from analytics_pipeline.settings import load_settings
+
+        storage = Storage.from_settings(load_settings())
+    _read_only_statements(sql)
+    con = open_read_only(warehouse, storage)
+    try:  # closed at once: locked settings hold for every connection to the file while one is open
+        return _answer(con, sql, fmt, output, limit)
+    except duckdb.Error as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    finally:
+        con.close()
+
+
+def _answer(con: duckdb.DuckDBPyConnection, sql: str, fmt: str, output: str | None, limit: int) -> int:
+    rel = con.sql(sql)
     if rel is None:
         return 0
     if fmt == "table":

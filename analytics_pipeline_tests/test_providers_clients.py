@@ -252,3 +252,18 @@ def test_not_configured_and_defaults():
     assert full.cloudflare.graphql_url == "https://api.cloudflare.com/client/v4/graphql"
     assert full.reconcile_threshold == 0.2
     assert "k" not in repr(full.bunny).split("api_url")[0].replace("bunny", "")  # key not in repr
+
+
+def test_an_error_body_cut_at_the_snippet_length_keeps_no_start_of_the_key(server, caplog):
+    """The body is cut to a snippet: scrubbing after the cut left the key's first characters."""
+    from analytics_pipeline.lib.providers.http import BODY_SNIPPET_CHARS
+
+    prefix = "invalid AccessKey "
+    body = "x" * (BODY_SNIPPET_CHARS - len(prefix) - 6) + prefix + BUNNY_KEY
+    server.faults.append(Fault("/videos", status=400, body=body.encode(), times=None))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ProviderError) as err:
+        _bunny(server).videos()
+    text = "".join(traceback.format_exception(err.value)) + caplog.text
+    assert prefix in str(err.value)
+    assert BUNNY_KEY[:6] not in text

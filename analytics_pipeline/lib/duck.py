@@ -46,8 +46,20 @@ def load_sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text()
 
 
-def _quote(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+def sql_string(text: str) -> str:
+    """`text` as a SQL string literal, for paths in statements that take no parameters (COPY TO, SET)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def restrict_files(con: duckdb.DuckDBPyConnection, directories: list[str]) -> None:
+    """From now on `con` opens files only under `directories`, and its settings cannot change.
+
+    DuckDB still lets it write there (COPY, EXPORT): a read-only caller refuses those statements
+    itself. Filesystems handed to DuckDB (the lake's `s3://`) must be registered before.
+    """
+    con.execute(f"SET allowed_directories = [{', '.join(sql_string(d.rstrip('/') + '/') for d in directories)}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
 
 
 def register_partitions(
@@ -73,7 +85,7 @@ def register_partitions(
         # The same DuckDB reader for both roots (same types and nullability); a bucket is read
         # through pyarrow's S3 client handed to DuckDB as a filesystem (no httpfs needed).
         register_lake_filesystem(con, storage)
-        paths = ", ".join(_quote(storage.uri(f)) for f in files)
+        paths = ", ".join(sql_string(storage.uri(f)) for f in files)
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{paths}], hive_partitioning = true)"
         )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pyarrow as pa
 
 from analytics_pipeline.lib import duck, schemas
-from analytics_pipeline.lib.privacy import IPV4, IPV6
+from analytics_pipeline.lib.privacy import find_ip_literals
 from analytics_pipeline.lib.storage import Storage
-
-CLEAR_IP_FIELD = re.compile(r'"ip"\s*:\s*"(?:' + IPV4 + "|" + IPV6 + ')"')
 
 
 def unaccounted_files(audit: pa.Table) -> list[str]:
@@ -21,8 +18,10 @@ def unaccounted_files(audit: pa.Table) -> list[str]:
 
 
 def clear_ips_in_quarantine(quarantine: pa.Table) -> int:
-    """Quarantine rows whose raw text still holds an `ip` field with a clear address."""
-    return sum(1 for raw in quarantine.column("raw").to_pylist() if raw and CLEAR_IP_FIELD.search(raw))
+    """Quarantine rows with a clear address anywhere in any text column (JSON escapes decoded)."""
+    texts = [quarantine.column(f.name).to_pylist() for f in quarantine.schema
+             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return sum(1 for row in zip(*texts) if any(t and find_ip_literals(t) for t in row))
 
 
 def clear_ips_in_events(storage: Storage, days: list[date]) -> int:

@@ -22,7 +22,7 @@ def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> di
     spill = tempfile.mkdtemp(prefix="sessions-")
     con = duck.connect()
     # bounded: the intermediate tables of a 10 M-event day spill to disk instead of growing
-    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute(f"SET temp_directory = {duck.sql_string(spill)}")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     # hand freed memory back to the system while Polars works: the sort's 1.7 GB otherwise stays
     # with DuckDB's allocator, on top of what Polars then takes

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 from filelock import FileLock
 
-from analytics_pipeline.lib.duck import SQL_DIR
+from analytics_pipeline.lib.duck import SQL_DIR, sql_string
 from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.table_docs import comment_statements, with_partition_key
@@ -45,8 +45,9 @@ def lake_tables(storage: Storage) -> dict[str, str]:
 def view_sql(storage: Storage, table: str, kind: str) -> str:
     if kind == "daily":
         glob = storage.uri(f"lake/{table}/*/*.parquet")  # a partition may hold several files
-        return f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
-    return f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{storage.uri(storage.snapshot_path(table))}')"
+        return (f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({sql_string(glob)}, "
+                "hive_partitioning = true, union_by_name = true)")
+    return f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({sql_string(storage.uri(storage.snapshot_path(table)))})"
 
 
 def build_warehouse(storage: Storage, path: str, empty_tables: dict[str, pa.Schema] | None = None) -> dict[str, str]:

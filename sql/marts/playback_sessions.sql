@@ -80,7 +80,7 @@ views AS (
 ),
 
 rebuffering AS (
-    SELECT view_key, count(*) AS rebuffer_count, sum(rebuffer_s) AS rebuffer_s
+    SELECT view_key, count(*) AS rebuffer_count, CAST(sum(CAST(rebuffer_s AS DECIMAL(38, 9))) AS DOUBLE) AS rebuffer_s  -- exact: see warehouse/macros.sql
     FROM int_rebuffers
     GROUP BY view_key
 ),

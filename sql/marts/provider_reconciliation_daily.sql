@@ -18,7 +18,7 @@
 WITH ours AS (
     SELECT video_id,
            count(*)::BIGINT AS views,
-           coalesce(sum(watch_time_s), 0)::DOUBLE AS watch_time_s
+           coalesce(sum(CAST(watch_time_s AS DECIMAL(38, 9))), 0)::DOUBLE AS watch_time_s  -- exact: see warehouse/macros.sql
     FROM playback_sessions
     WHERE counts_as_view AND NOT coalesce(is_bot, false) AND video_id IS NOT NULL
     GROUP BY video_id
@@ -28,7 +28,7 @@ theirs AS (
            video_id,
            string_agg(DISTINCT provider_video_id, ',' ORDER BY provider_video_id) AS provider_video_id,
            sum(views)::BIGINT AS views,  -- stays null when the provider reports no views
-           sum(watch_time_s)::DOUBLE AS watch_time_s
+           sum(TRY_CAST(watch_time_s AS DECIMAL(38, 9)))::DOUBLE AS watch_time_s  -- a provider's NaN counts as unknown
     FROM provider_video_daily
     WHERE video_id IS NOT NULL
     GROUP BY provider, video_id

@@ -13,7 +13,8 @@ per_rendition AS (
         r.video_id,
         coalesce(r.rendition, 'unknown') AS rendition,
         count(DISTINCT r.view_id) AS views,
-        CAST(sum(coalesce(r.played_s, r.range_end_s - r.range_start_s)) AS DOUBLE) AS watch_time_s
+        -- exact sums: see warehouse/macros.sql
+        CAST(sum(CAST(coalesce(r.played_s, r.range_end_s - r.range_start_s) AS DECIMAL(38, 9))) AS DOUBLE) AS watch_time_s
     FROM played_ranges AS r
     JOIN day_views AS v ON v.view_id = r.view_id
     WHERE r.date = getvariable('mart_day')
@@ -21,6 +22,6 @@ per_rendition AS (
 )
 SELECT
     video_id, rendition, views, watch_time_s,
-    ratio_or_null(watch_time_s, sum(watch_time_s) OVER (PARTITION BY video_id)) AS share_of_watch_time
+    ratio_or_null(watch_time_s, CAST(sum(CAST(watch_time_s AS DECIMAL(38, 9))) OVER (PARTITION BY video_id) AS DOUBLE)) AS share_of_watch_time
 FROM per_rendition
 ORDER BY video_id, rendition

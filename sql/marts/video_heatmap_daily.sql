@@ -48,7 +48,7 @@ played AS (
     SELECT video_id, segment_index,
            count(DISTINCT view_id) AS views,
            count(DISTINCT viewer_id) AS unique_viewers,
-           CAST(sum(played_in_segment_s) AS DOUBLE) AS watch_time_s
+           CAST(sum(CAST(played_in_segment_s AS DECIMAL(38, 9))) AS DOUBLE) AS watch_time_s  -- exact: see warehouse/macros.sql
     FROM pieces
     WHERE played_in_segment_s > 0
     GROUP BY video_id, segment_index

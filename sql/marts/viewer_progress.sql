@@ -23,7 +23,7 @@ new_pairs AS (
         viewer_id, video_id,
         max(user_id) AS user_id,
         count(*) AS views,
-        sum(watch_time_s) AS watch_time_s,
+        CAST(sum(CAST(watch_time_s AS DECIMAL(38, 9))) AS DOUBLE) AS watch_time_s,  -- exact: see warehouse/macros.sql
         min(started_at) AS first_watched_at,
         max(ended_at) AS last_watched_at,
         arg_max(last_position_s, (ended_at, view_id)) FILTER (WHERE last_position_s IS NOT NULL) AS last_position_s,
@@ -64,7 +64,7 @@ merged AS (
 watched AS (
     SELECT viewer_id, video_id,
            list({'start_s': CAST(start_s AS DOUBLE), 'end_s': CAST(end_s AS DOUBLE)} ORDER BY start_s) AS watched_ranges,
-           CAST(sum(end_s - start_s) AS DOUBLE) AS content_watched_s
+           CAST(sum(CAST(end_s - start_s AS DECIMAL(38, 9))) AS DOUBLE) AS content_watched_s
     FROM merged
     GROUP BY viewer_id, video_id
 ),

@@ -48,7 +48,7 @@ visits AS (
         CAST(sum(shares) AS BIGINT) AS shares,
         CAST(sum(clicks) AS BIGINT) AS clicks,
         CAST(sum(skips) AS BIGINT) AS skips,
-        CAST(sum(watch_time_s) FILTER (WHERE counts_as_view) AS DOUBLE) AS watch_time_s
+        CAST(sum(CAST(watch_time_s AS DECIMAL(38, 9))) FILTER (WHERE counts_as_view) AS DOUBLE) AS watch_time_s  -- exact: see warehouse/macros.sql
     FROM numbered
     GROUP BY viewer_id, visit_number
 )

@@ -8,6 +8,11 @@
 -- (saves, shares, clicks, skips) come from every non-bot session, engagement-only ones included;
 -- `bot_views` counts bot sessions that would otherwise count as views. Rates with no view are
 -- null, not a division error. Startup percentiles use quantile_cont (linear interpolation).
+--
+-- Sums and averages of seconds add DECIMAL(38, 9) values (each rounded to a nanosecond), not
+-- doubles: integer addition gives the same total in any order, where DuckDB's threads add
+-- doubles in whatever order they finish (the 7th decimal changed between identical runs).
+-- Every sum of seconds in sql/marts does the same.
 
 CREATE OR REPLACE MACRO ratio_or_null(numerator, denominator) AS
     CASE WHEN denominator > 0 THEN CAST(numerator AS DOUBLE) / denominator END;
@@ -61,11 +66,11 @@ WITH sums AS (
         count(DISTINCT viewer_id) FILTER (WHERE is_view) AS unique_viewers,
         count(*) FILTER (WHERE is_view AND engaged) AS engaged_views,
         count(*) FILTER (WHERE is_bot_view) AS bot_views,
-        CAST(coalesce(sum(watch_time_s) FILTER (WHERE is_view), 0) AS DOUBLE) AS watch_time_s,
-        CAST(coalesce(sum(content_watched_s) FILTER (WHERE is_view), 0) AS DOUBLE) AS content_watched_s,
+        CAST(coalesce(sum(CAST(watch_time_s AS DECIMAL(38, 9))) FILTER (WHERE is_view), 0) AS DOUBLE) AS watch_time_s,
+        CAST(coalesce(sum(CAST(content_watched_s AS DECIMAL(38, 9))) FILTER (WHERE is_view), 0) AS DOUBLE) AS content_watched_s,
         count(*) FILTER (WHERE is_view AND completed) AS completions,
         count(DISTINCT viewer_id) FILTER (WHERE is_view AND completed) AS unique_completers,
-        CAST(avg(completion_ratio) FILTER (WHERE is_view) AS DOUBLE) AS avg_completion_ratio,
+        CAST(avg(CAST(completion_ratio AS DECIMAL(38, 9))) FILTER (WHERE is_view) AS DOUBLE) AS avg_completion_ratio,
         CAST(coalesce(sum(saves) FILTER (WHERE is_human), 0) AS BIGINT) AS saves,
         CAST(coalesce(sum(shares) FILTER (WHERE is_human), 0) AS BIGINT) AS shares,
         CAST(coalesce(sum(clicks) FILTER (WHERE is_human), 0) AS BIGINT) AS clicks,
@@ -76,7 +81,7 @@ WITH sums AS (
         count(*) FILTER (WHERE is_view AND startup_failed) AS startup_failures,
         count(*) FILTER (WHERE is_view AND playback_failed) AS playback_failures,
         CAST(coalesce(sum(rebuffer_count) FILTER (WHERE is_view), 0) AS BIGINT) AS rebuffer_count,
-        CAST(coalesce(sum(rebuffer_s) FILTER (WHERE is_view), 0) AS DOUBLE) AS rebuffer_s
+        CAST(coalesce(sum(CAST(rebuffer_s AS DECIMAL(38, 9))) FILTER (WHERE is_view), 0) AS DOUBLE) AS rebuffer_s
     FROM session_facts(start_date, end_date)
     GROUP BY GROUPING SETS (
         (video_id, course_id, creator_id),

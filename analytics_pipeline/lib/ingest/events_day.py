@@ -46,7 +46,7 @@ def build_events_day(storage: Storage, day: date) -> dict:
         query = f"SELECT {EVENT_COLUMNS} FROM staged WHERE event_date = $d"
         if len(arrivals) > 1:
             query += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY arrival_date, source_file, line_number) = 1"
-        con.execute(f"COPY ({query}) TO '{local}' ({EVENTS_PARQUET})", {"d": day})
+        con.execute(f"COPY ({query}) TO {duck.sql_string(local)} ({EVENTS_PARQUET})", {"d": day})
     rows = pq.ParquetFile(local).metadata.num_rows
     con.close()
     storage.publish(local, rel)

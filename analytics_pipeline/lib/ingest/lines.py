@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - optional speed-up
     _inflate = zlib
 
 MAX_LINE_BYTES = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"  # some editors and Windows tools start a text file with it
 READ_BLOCK = 16 * 1024 * 1024
 DECOMPRESSED_BLOCK = 32 * 1024 * 1024  # bounds memory: gzip text is ~10x its compressed size
 _INFLATE_ERRORS = (zlib.error, _inflate.error)
@@ -154,6 +155,23 @@ def _joined(parts: list[LineBatch]) -> LineBatch:
     return LineBatch(*(pa.chunked_array([getattr(p, f) for p in parts]) for f in ("line_number", "raw", "bad_utf8", "oversized")))
 
 
+def _without_leading_bom(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """The blocks of a file with a UTF-8 byte order mark at its very start removed."""
+    head = b""
+    for block in blocks:
+        if len(head) + len(block) < len(UTF8_BOM) and UTF8_BOM.startswith(head + block):
+            head += block  # a mark split across tiny blocks
+            continue
+        block = head + block
+        yield block[len(UTF8_BOM):] if block.startswith(UTF8_BOM) else block
+        break
+    else:
+        if head:
+            yield head
+        return
+    yield from blocks
+
+
 def read_line_batches(stream, gz: bool, scan: FileScan) -> Iterator[LineBatch]:
     """Yield batches of the lines of one file; faults end the stream and land in `scan`.
 
@@ -164,7 +182,7 @@ def read_line_batches(stream, gz: bool, scan: FileScan) -> Iterator[LineBatch]:
     pending = b""
     next_line = 1
     scratch = np.empty(max(READ_BLOCK, DECOMPRESSED_BLOCK), dtype=bool)
-    for block in _blocks(stream, gz, scan):
+    for block in _without_leading_bom(_blocks(stream, gz, scan)):
         cut = block.rfind(b"\n")
         if cut < 0:
             pending += block

@@ -172,9 +172,9 @@ class ProviderHttp:
                         raise ProviderError(self._safe(problem), status=status)
                 elif status in RETRYABLE_STATUS:
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                    failure = f"HTTP {status} {_snippet(body)}".rstrip()
+                    failure = f"HTTP {status} {_snippet(body, self.secrets)}".rstrip()
                 else:
-                    problem = f"{what}: HTTP {status} {_snippet(body)}".rstrip()
+                    problem = f"{what}: HTTP {status} {_snippet(body, self.secrets)}".rstrip()
                     raise ProviderError(self._safe(problem), status=status)
             problem = f"{what}: {failure}"
             if attempt + 1 < attempts:
@@ -196,6 +196,11 @@ def _json(body: bytes) -> Any:
         return _INVALID
 
 
-def _snippet(body: bytes) -> str:
-    text = body[:BODY_SNIPPET_CHARS].decode("utf-8", errors="replace").replace("\n", " ").strip()
+def _snippet(body: bytes, secrets: list[str]) -> str:
+    """The start of an error body, secrets scrubbed BEFORE the cut: a cut first could leave a
+    secret's beginning that no longer matches it. Enough bytes are decoded to hold any secret
+    that starts within the kept characters."""
+    room = BODY_SNIPPET_CHARS + max((len(s) for s in secrets), default=0)
+    text = scrub(body[:4 * room].decode("utf-8", errors="replace"), secrets)
+    text = text[:BODY_SNIPPET_CHARS].replace("\n", " ").strip()
     return f"- {text}" if text else ""
