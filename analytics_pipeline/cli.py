@@ -157,17 +157,28 @@ def cmd_erase(args, settings: Settings) -> int:
 
 
 def cmd_query(args, settings: Settings) -> int:
+    from analytics_pipeline.lib.storage import Storage
     from analytics_pipeline.query import run_query
 
     if not Path(settings.warehouse_path).exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run `analytics-pipeline materialize` first")
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise UsageError(f"--output {args.output}: its folder does not exist")
-    return run_query(settings.warehouse_path, args.sql, args.format, args.output, args.limit)
+    return run_query(settings.warehouse_path, args.sql, args.format, args.output, args.limit,
+                     Storage.from_settings(settings))
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a flag's default, unless it has none or its help already says it."""
+
+    def _get_help_string(self, action):
+        if action.default is None or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = _Help
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-root", metavar="DIR_OR_S3_URI",
                         help="where landing/, lake/ and warehouse/ live (default: $ANALYTICS_DATA_ROOT, else data/)")

@@ -46,11 +46,8 @@ def open_read_only(warehouse: str, storage: Storage) -> duckdb.DuckDBPyConnectio
     return con
 
 
-def run_query(warehouse: str, sql: str, fmt: str, output: str | None, limit: int, storage: Storage | None = None) -> int:
-    if storage is None:  # callers that do not pass the data root yet
-        from analytics_pipeline.settings import load_settings
-
-        storage = Storage.from_settings(load_settings())
+def run_query(warehouse: str, sql: str, fmt: str, output: str | None, limit: int, storage: Storage) -> int:
+    """Answer read-only `sql` from the warehouse, whose views may read only `storage`'s lake."""
     _read_only_statements(sql)
     con = open_read_only(warehouse, storage)
     try:  # closed at once: locked settings hold for every connection to the file while one is open

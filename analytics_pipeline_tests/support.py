@@ -46,7 +46,7 @@ def materialize(settings: Settings, start: date, end: date):
     return Runner(settings).materialize(start, end)
 
 
-def lake_at(root) -> "Lake":
+def lake_at(root):
     """The lake resource of a data root, with the rest of the settings from the environment."""
     from analytics_pipeline.defs.resources import Lake
     from analytics_pipeline.settings import load_settings

@@ -38,6 +38,9 @@ def test_schedules_are_off_by_default_switchable_and_do_not_catch_up(settings):
     assert {s.name for s in schedules} >= {"nightly_build", "hourly_refresh", "daily_retention", "marts_freshness"}
     for s in schedules:
         assert s.default_status == dg.DefaultScheduleStatus.STOPPED and s.execution_timezone == "UTC"
+    sensors = {s.name: s.default_status for s in defs.sensors}
+    assert sensors["run_failure_log"] == dg.DefaultSensorStatus.RUNNING  # failures are heard of by default
+    assert sensors["landing_sensor"] == sensors["touched_days_sensor"] == dg.DefaultSensorStatus.STOPPED
     on = build_schedules(AutomationConfig(start_running=True))
     assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in on)
     # Plain @schedule definitions have no partition set: after a pause the daemon evaluates only

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.storage import Storage

@@ -7,7 +7,6 @@ import site
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef

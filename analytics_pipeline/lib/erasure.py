@@ -31,7 +31,6 @@ from datetime import date, datetime, timezone
 
 import pyarrow as pa
 
-from analytics_pipeline.lib.ingest.arrival import landing_complete
 from analytics_pipeline.lib.ingest.lines import FileScan, _blocks as read_blocks
 from analytics_pipeline.lib.ingest.staged import write_staged
 from analytics_pipeline.lib import duck, schemas

@@ -139,6 +139,3 @@ def build_viewer_progress(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table
         )
     return _run(con, "viewer_progress")
 
-
-def empty_mart(name: str) -> pa.Table:
-    return MART_SCHEMAS[name].empty_table()

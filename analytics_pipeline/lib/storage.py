@@ -17,7 +17,6 @@ stream closed on an error path may complete its upload with partial content.
 from __future__ import annotations
 
 import errno
-import io
 import os
 import shutil
 import tempfile
@@ -203,9 +202,6 @@ class Storage:
         self.write_parquet(rel, table)
         return rel
 
-    def delete_partition(self, table_name: str, day: date | str) -> None:
-        self.delete_dir(self.partition_dir(table_name, day))
-
     def partition_days(self, table_name: str) -> list[date]:
         days = []
         for name in self.list_dirs(f"lake/{table_name}"):
@@ -232,9 +228,6 @@ class Storage:
         self, table_name: str, days: Iterable[date | str], columns: list[str] | None = None
     ) -> list[pa.Table]:
         return [self.read_parquet(p, columns) for p in self.existing_partition_files(table_name, days)]
-
-    def read_table_bytes_io(self, rel: str) -> io.BytesIO:
-        return io.BytesIO(self.read_bytes(rel))
 
     # -- files produced locally (e.g. by DuckDB COPY) and then published ------------------
     def staging_path(self, rel: str) -> str:

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics_pipeline.lib import schemas
-from analytics_pipeline.lib.columns import MACROS, TABLES, column_descriptions, column_names
+from analytics_pipeline.lib.columns import MACROS, TABLES, column_descriptions
 from analytics_pipeline.lib.erasure import ERASURE_LOG, LOG_TABLE
 from analytics_pipeline.lib.marts_day import PROGRESS_HISTORY
 from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS, VIEWER_PROGRESS

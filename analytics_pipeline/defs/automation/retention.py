@@ -6,9 +6,9 @@ from typing import Optional
 
 import dagster as dg
 
-from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status, sensor_status
+from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status
 from analytics_pipeline.defs.resources import LakeResource
-from analytics_pipeline.lib.retention import RetentionPolicy, run_retention
+from analytics_pipeline.lib.retention import run_retention
 
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 

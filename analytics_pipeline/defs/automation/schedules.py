@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status, sensor_status
+from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status
 from analytics_pipeline.defs.automation.jobs import daily_build_job
 
 PARTIAL_TAG = "analytics/partial"  # runs of today's partial figures: the touched-days sensor ignores them

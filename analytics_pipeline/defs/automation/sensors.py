@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import dagster as dg
 
-from analytics_pipeline.defs.automation.config import AutomationConfig, schedule_status, sensor_status
+from analytics_pipeline.defs.automation.config import AutomationConfig, sensor_status
 from analytics_pipeline.defs.automation.jobs import ingest_arrival_job, rebuild_event_days_job
 from analytics_pipeline.defs.automation.schedules import PARTIAL_TAG
 from analytics_pipeline.defs.resources import LakeResource
