@@ -8,7 +8,9 @@ missing inputs.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -235,8 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # a stop request ends the command like Ctrl-C
     try:
         settings = load_settings(data_root=args.data_root)
         return args.func(args, settings)

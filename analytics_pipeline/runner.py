@@ -26,7 +26,11 @@ from analytics_pipeline.lib.ingest.arrival import landing_complete
 from analytics_pipeline.lib.plan import chained_days, contiguous, days_between, touched_event_days, with_day_before
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.progress import Progress, dagster_logger
+from analytics_pipeline.run_guard import PoolBusy, command_tags, release_dead_runs, wait_for_pool
 from analytics_pipeline.settings import Settings
+
+
+WAREHOUSE_POOL_KEY = "warehouse"  # the asset and its Dagster pool (one slot: the file's single writer)
 
 
 class RunFailed(RuntimeError):
@@ -65,6 +69,10 @@ class Runner:
         self.asset_keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
         self.failed_checks: list[str] = []
         self._jobs: dict[frozenset, dg.JobDefinition] = {}
+        # what a killed run left: its runs marked failed, its pool slots freed, its temporary files
+        for run_id in release_dead_runs(self.instance):
+            self.progress.note(f"run {run_id} was left unfinished by a process that is gone: marked failed")
+        self.storage.clean_staging()
 
     # -- running assets -----------------------------------------------------------------
     def _job(self, keys: list[str]) -> dg.JobDefinition:
@@ -85,10 +93,15 @@ class Runner:
         return self._jobs[wanted]
 
     def _run(self, keys: list[str], span: tuple[date, date] | None) -> None:
-        tags = {}
+        tags = command_tags()
         if span is not None:
-            tags = {"dagster/asset_partition_range_start": span[0].isoformat(),
-                    "dagster/asset_partition_range_end": span[1].isoformat()}
+            tags |= {"dagster/asset_partition_range_start": span[0].isoformat(),
+                     "dagster/asset_partition_range_end": span[1].isoformat()}
+        if WAREHOUSE_POOL_KEY in keys:
+            try:
+                wait_for_pool(self.instance, WAREHOUSE_POOL_KEY, self.settings.pool_wait_s, self.progress.note)
+            except PoolBusy as exc:
+                raise RunFailed(str(exc)) from None
         level = "INFO" if self.verbose else "CRITICAL"
         run_config = {"loggers": {"console": {"config": {"log_level": level}}, "progress": {}}}
         with warnings.catch_warnings():

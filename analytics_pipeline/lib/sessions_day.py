@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from datetime import date, timedelta
 
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.sessionize import build_playback_sessions
+from analytics_pipeline.lib.scratch import work_dir
 from analytics_pipeline.lib.storage import Storage
 
 MEMORY_LIMIT = "3GB"
@@ -19,7 +19,7 @@ def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> di
     A view belongs to the day of its first event, so D-1 tells which sessions were already
     running at midnight and D+1 completes views that run past midnight.
     """
-    spill = tempfile.mkdtemp(prefix="sessions-")
+    spill = work_dir(storage, "sessions-")
     con = duck.connect()
     # bounded: the intermediate tables of a 10 M-event day spill to disk instead of growing
     con.execute(f"SET temp_directory = {duck.sql_string(spill)}")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,6 +29,8 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+
+from analytics_pipeline.lib.scratch import clean_work_dirs, left_by_gone_process, owner_tag, work_dir
 
 PARQUET_NAME = "data.parquet"
 ROW_GROUP_ROWS = 1_000_000
@@ -67,7 +68,8 @@ def row_groups(batches: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
 
 
 class Storage:
-    def __init__(self, root: str, endpoint_url: str | None = None, region: str | None = None):
+    def __init__(self, root: str, endpoint_url: str | None = None, region: str | None = None,
+                 local_scratch: str | None = None):
         self.root = root.rstrip("/")
         if self.root.startswith("s3://"):
             bucket_prefix = self.root[len("s3://"):]
@@ -87,10 +89,13 @@ class Storage:
             self.remote = False
         self.endpoint_url = endpoint_url
         self.region = region
+        # where a run's temporary local files go (lib/scratch.py): inside the root when it is local
+        self.local_scratch = f"{self.base}/{STAGING_DIR}/work" if not self.remote else local_scratch
 
     @classmethod
     def from_settings(cls, settings) -> "Storage":
-        return cls(settings.data_root, settings.aws_endpoint_url, settings.aws_region)
+        beside_warehouse = os.path.join(os.path.dirname(settings.warehouse_path), STAGING_DIR, "work")
+        return cls(settings.data_root, settings.aws_endpoint_url, settings.aws_region, local_scratch=beside_warehouse)
 
     # -- paths -------------------------------------------------------------------------
     def full(self, rel: str) -> str:
@@ -239,7 +244,7 @@ class Storage:
         name = f"{uuid.uuid4().hex}-{PurePosixPath(rel).name}"
         if not self.remote:
             return self._temp_key(rel)
-        return os.path.join(tempfile.mkdtemp(prefix="analytics-stage-"), name)
+        return os.path.join(work_dir(self, "stage-"), name)
 
     def publish(self, local_path: str, rel: str) -> None:
         """Move a staged local file to `rel`, replacing what was there in one step."""
@@ -262,7 +267,7 @@ class Storage:
         staging = self.full(STAGING_DIR)
         if not self.remote:
             os.makedirs(staging, exist_ok=True)
-        return f"{staging}/{uuid.uuid4().hex}-{PurePosixPath(rel).name}"
+        return f"{staging}/{owner_tag()}-{uuid.uuid4().hex}-{PurePosixPath(rel).name}"
 
     def _commit(self, tmp: str, rel: str) -> None:
         """Replace `rel` by the complete temporary file `tmp` (rename locally, copy+delete on S3)."""
@@ -287,12 +292,14 @@ class Storage:
             pass
 
     def clean_staging(self, older_than_s: float = 6 * 3600) -> int:
-        """Delete temporary files a killed writer left in `.staging/`; returns how many.
+        """Delete temporary files killed writers left in `.staging/` and the local work folders; returns how many.
 
-        Only files older than `older_than_s`, so concurrent writers' files are left alone.
+        At once for a process of this host that is gone; otherwise only when older than
+        `older_than_s`, so a concurrent writer's files are left alone.
         """
         cutoff = time.time() - older_than_s
-        stale = [e for e in self.list_files(STAGING_DIR) if e.mtime is not None and e.mtime < cutoff]
+        stale = [e for e in self.list_files(STAGING_DIR)
+                 if left_by_gone_process(PurePosixPath(e.path).name) or (e.mtime is not None and e.mtime < cutoff)]
         for entry in stale:
             self._discard(self.full(entry.path))
-        return len(stale)
+        return len(stale) + clean_work_dirs(self, older_than_s)

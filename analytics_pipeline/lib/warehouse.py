@@ -55,6 +55,9 @@ def build_warehouse(storage: Storage, path: str, empty_tables: dict[str, pa.Sche
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target.with_name(target.name + ".lock")), timeout=LOCK_TIMEOUT_S):
+        # holding the lock, no other build is under way: any temporary file beside it is a killed build's
+        for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+            leftover.unlink(missing_ok=True)
         return _build(storage, target, empty_tables or {})
 
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.lib import duck, schemas, scratch
 from analytics_pipeline.lib.ingest.audit import audit_table
 from analytics_pipeline.lib.ingest.landing import LINE_BATCH, file_batches, landing_files
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES, reuse_large_blocks
@@ -198,7 +198,8 @@ def ingest_arrival(
 ) -> ArrivalResult:
     """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days."""
     files = landing_files(storage, arrival)
-    tmp = tempfile.mkdtemp(prefix="ingest-", dir=work_dir)
+    # staged lines hold clear IPs: they stay in the root's staging area (lib/scratch.py), never in /tmp
+    tmp = tempfile.mkdtemp(prefix="ingest-", dir=work_dir) if work_dir else scratch.work_dir(storage, "ingest-")
     try:
         con = duck.connect()  # in memory; spills to `tmp` beyond the memory limit
         con.execute(f"SET temp_directory = {duck.sql_string(tmp + '/spill')}")
