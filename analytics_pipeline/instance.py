@@ -24,6 +24,8 @@ DEFAULT_INSTANCE = {
     "concurrency": {"runs": {"max_concurrent_runs": 3}, "pools": {"default_limit": 1, "granularity": "op"}},
     "scheduler": {"module": "dagster._core.scheduler", "class": "DagsterDaemonScheduler",
                   "config": {"max_catchup_runs": 1}},
+    "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "poll_interval_seconds": 60,
+                       "free_slots_after_run_end_seconds": 60},
     "telemetry": {"enabled": False},
 }
 _STORAGE_KEYS = ("storage", "local_artifact_storage", "compute_logs")

@@ -77,6 +77,7 @@ def test_without_dagster_home_the_cli_opens_the_storage_dagster_dev_uses_in_the_
         assert Path(getattr(cli, part).config_dict["base_dir"]) == dev_dir.resolve(), part
     assert ours["concurrency"] == DEFAULT_INSTANCE["concurrency"] | {"runs": ours["concurrency"]["runs"]}
     assert ours["concurrency"]["pools"] == DEFAULT_INSTANCE["concurrency"]["pools"]
+    assert ours["run_monitoring"] == DEFAULT_INSTANCE["run_monitoring"]
 
 
 def test_a_range_with_no_data_warns_and_invents_no_partitions(tmp_path):
