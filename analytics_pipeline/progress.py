@@ -21,7 +21,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.started = time.monotonic()
-        self.phase_name, self.done_count, self.total = "", 0, 0
+        self.phase_name, self.total, self.done_by_step = "", 0, {}
 
     def _write(self, text: str, final: bool = False) -> None:
         line = f"[{time.monotonic() - self.started:6.1f}s] {text}"
@@ -38,12 +38,14 @@ class Progress:
         self._write(message, final=True)
 
     def phase(self, name: str, total: int) -> None:
-        self.phase_name, self.done_count, self.total = name, 0, total
+        self.phase_name, self.total, self.done_by_step = name, total, {}
         self._write(f"{name}: 0/{total} partitions" if total else f"{name}: running")
 
-    def partition_done(self, detail: str) -> None:
-        self.done_count += 1
-        self._write(f"{self.phase_name}: {min(self.done_count, self.total)}/{self.total} partitions ({detail})")
+    def partition_done(self, step: str, detail: str) -> None:
+        """One asset step (e.g. `daily_marts`) finished one partition of the phase."""
+        self.done_by_step[step] = self.done_by_step.get(step, 0) + 1
+        counts = ", ".join(f"{s} {min(n, self.total)}/{self.total}" for s, n in self.done_by_step.items())
+        self._write(f"{self.phase_name}: {counts} partitions ({detail})")
 
     def phase_done(self, seconds: float) -> None:
         what = f"{self.total} partitions" if self.total else "done"
@@ -64,7 +66,8 @@ class _PartitionHandler(logging.Handler):
         meta = getattr(record, "dagster_meta", None) or {}
         message = meta.get("orig_message") or record.getMessage()
         if isinstance(message, str) and message.startswith(PARTITION_DONE):
-            self.progress.partition_done(message[len(PARTITION_DONE):].strip())
+            step = meta.get("step_key") or meta.get("op_name") or "step"
+            self.progress.partition_done(step, message[len(PARTITION_DONE):].strip())
 
 
 def dagster_logger(progress: Progress) -> dg.LoggerDefinition:
