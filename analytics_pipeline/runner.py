@@ -75,7 +75,7 @@ class Runner:
         self.storage.clean_staging()
 
     # -- running assets -----------------------------------------------------------------
-    def _job(self, keys: list[str]) -> dg.JobDefinition:
+    def _job(self, phase: str, keys: list[str]) -> dg.JobDefinition:
         """A job of these assets and their checks, less the freshness checks (their own schedule runs them)."""
         wanted = frozenset(keys)
         if wanted not in self._jobs:
@@ -83,7 +83,7 @@ class Runner:
 
             freshness = [dg.AssetCheckKey(dg.AssetKey(k), FRESHNESS_CHECK_NAME) for k in keys if k in FRESH_MARTS]
             selection = dg.AssetSelection.assets(*keys) - dg.AssetSelection.checks(*freshness)
-            name = f"analytics_pipeline_cli_{len(self._jobs)}"
+            name = "cli_" + "".join(c if c.isalnum() else "_" for c in phase)  # named in the UI's run list
             defs = dg.Definitions(
                 assets=self.defs.assets, asset_checks=self.defs.asset_checks, resources=self.defs.resources,
                 jobs=[dg.define_asset_job(name, selection=selection)],
@@ -92,7 +92,7 @@ class Runner:
             self._jobs[wanted] = defs.resolve_job_def(name)
         return self._jobs[wanted]
 
-    def _run(self, keys: list[str], span: tuple[date, date] | None) -> None:
+    def _run(self, phase: str, keys: list[str], span: tuple[date, date] | None) -> None:
         tags = command_tags()
         if span is not None:
             tags |= {"dagster/asset_partition_range_start": span[0].isoformat(),
@@ -106,7 +106,7 @@ class Runner:
         run_config = {"loggers": {"console": {"config": {"log_level": level}}, "progress": {}}}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = self._job(keys).execute_in_process(
+            result = self._job(phase, keys).execute_in_process(
                 instance=self.instance, tags=tags, run_config=run_config, raise_on_error=False)
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed:
@@ -125,7 +125,7 @@ class Runner:
             spans = [(d, d) for d in sorted(set(days))] if per_day else contiguous(days)
         self.progress.phase(name, 0 if days is None else len(set(days)))
         for span in spans:
-            self._run(keys, span)
+            self._run(name, keys, span)
         seconds = time.monotonic() - started
         self.progress.phase_done(seconds)
         return seconds

@@ -71,7 +71,7 @@ def dagster_dev(tmp_path):
             time.sleep(1)
         else:
             raise RuntimeError("dagster dev did not answer within 120 s: " + (tmp_path / "dev.log").read_text()[-3000:])
-        yield url, root
+        yield url, root, env
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -81,8 +81,27 @@ def dagster_dev(tmp_path):
             proc.wait()
 
 
+def test_dagster_dev_shows_the_partitions_the_cli_built(dagster_dev):
+    url, root, env = dagster_dev
+    day = SEEKS_AND_PAUSE.day.isoformat()
+    write_catalog(root, SEEKS_AND_PAUSE.catalog)
+    write_events(root, SEEKS_AND_PAUSE.day, "batch.jsonl", SEEKS_AND_PAUSE.events)
+    cli = Path(sys.executable).with_name("analytics-pipeline")
+    built = subprocess.run([str(cli), "materialize", "--start", day, "--end", day], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    nodes = _gql(url, """{ assetNodes { assetKey { path } partitionStats { numMaterialized } } }""")["assetNodes"]
+    stats = {"/".join(n["assetKey"]["path"]): n["partitionStats"] for n in nodes}
+    for table in ("events", "playback_sessions", "video_daily", "platform_daily", "viewer_progress"):
+        assert stats[table]["numMaterialized"] == 1, (table, stats[table])
+    rows = _gql(url, """query($day: String!) { assetNodeOrError(assetKey: {path: ["platform_daily"]}) { ... on AssetNode {
+        assetMaterializations(partitions: [$day]) { partition metadataEntries { label ... on IntMetadataEntry { intValue } } } } } }""",
+                {"day": day})["assetNodeOrError"]["assetMaterializations"]
+    assert [e["intValue"] for e in rows[0]["metadataEntries"] if e["label"] == "dagster/row_count"] == [1]
+
+
 def test_dagster_dev_lists_assets_and_materialises_a_partition(dagster_dev):
-    url, root = dagster_dev
+    url, root, _ = dagster_dev
     day = SEEKS_AND_PAUSE.day
     write_catalog(root, SEEKS_AND_PAUSE.catalog)
     write_events(root, day, "batch.jsonl", SEEKS_AND_PAUSE.events)
