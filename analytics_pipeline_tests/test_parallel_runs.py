@@ -162,3 +162,22 @@ def test_parallel_runs_of_days_sharing_events_equal_the_sequential_build(tmp_pat
     for path in expected:
         assert got[path] == expected[path], path
     assert not par.list_files(".staging")
+
+
+def test_the_events_contract_reads_one_version_of_a_partition_replaced_meanwhile(tmp_path):
+    """The contract's lazy scan opens the partition once per check; another run replacing it in
+    between made Polars fail with "parquet: File out of specification". It reads a pinned version."""
+    import polars as pl
+    import pyarrow as pa
+
+    from analytics_pipeline.lib.contracts import _as_it_is_now
+
+    storage = Storage(str(tmp_path))
+    rel = storage.write_partition("events", DAY_A, pa.table({"n": list(range(1000)), "s": ["x" * 3] * 1000}))
+    with _as_it_is_now(storage, rel) as path:
+        frame = pl.scan_parquet(path)
+        assert frame.select(pl.len()).collect().item() == 1000
+        storage.write_partition("events", DAY_A, pa.table({"n": list(range(50_000)), "s": ["y" * 5] * 50_000}))
+        assert frame.select(pl.col("n").max()).collect().item() == 999  # still the version it started with
+    assert not storage.list_files(".staging")
+    assert storage.read_parquet(rel).num_rows == 50_000
