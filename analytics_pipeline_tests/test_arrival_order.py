@@ -32,10 +32,13 @@ def test_reverse_order_equals_forward_order(tmp_path, monkeypatch, settings):
     generate(Storage(str(roots["forward"])), DAYS[0], DAYS[-1], 1200, seed=16, files_per_day=2)
     shutil.copytree(roots["forward"] / "landing", roots["reverse"] / "landing")
 
+    reingested = {}
     for name, order in (("forward", DAYS), ("reverse", DAYS[::-1])):
         monkeypatch.setenv("ANALYTICS_DATA_ROOT", str(roots[name]))
-        for day in order:
-            materialize(load_settings(), day, day)
+        reingested[name] = [materialize(load_settings(), day, day).reingested for day in order]
+    assert reingested["forward"] == [[], [], []]  # in order costs nothing extra
+    # each day built before its predecessors is ingested again once per predecessor sharing its event days
+    assert reingested["reverse"] == [[], [DAYS[2]], [DAYS[1], DAYS[2]]]
 
     forward, reverse = lake_snapshot(roots["forward"]), lake_snapshot(roots["reverse"])
     assert set(forward) == set(reverse)
