@@ -1,8 +1,9 @@
 """The one build plan below the commands: which assets, over which days, in which order.
 
-`materialize` ingests every arrival day of the range, then rebuilds every event day those arrivals
-touched (the range's own days, and other days that got late or early events), the views of those
-days and of the day before each, the marts of those days and of the later days whose counters and
+`materialize` ingests every arrival day of the range (and again the later arrivals whose
+duplicates depend on them, when an earlier day is built after later ones), then rebuilds every
+event day those arrivals touched (the range's own days, and other days that got late or early
+events), the views of those days and of the day before each, the marts of those days and of the later days whose counters and
 progress carry on from them, the providers, and the warehouse once. `erase` removes a person and
 rebuilds what held them with the same steps. Each step is a Dagster run on the shared instance
 (instance.py), so the UI shows what the command built, partition by partition.
@@ -23,7 +24,8 @@ from analytics_pipeline.defs import keys as K
 from analytics_pipeline.instance import instance_for
 from analytics_pipeline.lib import erasure
 from analytics_pipeline.lib.ingest.arrival import landing_complete
-from analytics_pipeline.lib.plan import chained_days, contiguous, days_between, touched_event_days, with_day_before
+from analytics_pipeline.lib.plan import (arrivals_to_reingest, chained_days, contiguous, days_between,
+                                         touched_event_days, with_day_before)
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.progress import Progress, dagster_logger
 from analytics_pipeline.run_guard import PoolBusy, command_tags, release_dead_runs, wait_for_pool
@@ -41,6 +43,7 @@ class RunFailed(RuntimeError):
 class BuildReport:
     days: list[date]
     arrivals: list[date] = field(default_factory=list)      # arrival days ingested
+    reingested: list[date] = field(default_factory=list)    # later arrivals ingested again after them
     other_days: list[date] = field(default_factory=list)    # event days outside the range the arrivals touched
     view_days: list[date] = field(default_factory=list)
     mart_days: list[date] = field(default_factory=list)
@@ -171,18 +174,41 @@ class Runner:
             report.warnings.append(f"no landing data for {start}..{end} (nothing under "
                                    f"{self.storage.uri('landing/events')}/<day>/): nothing to build")
             return report
-        report.timings["ingest"] = self.run_phase("ingest", K.INGEST_KEYS, report.arrivals)
-        touched = touched_event_days(self.storage, report.arrivals)
-        report.other_days = sorted(set(touched) - set(report.days))
-        floor = self.first_data_day()
-        if floor is not None and start < floor:
-            report.warnings.append(f"no events before {floor}: days {start}..{min(end, floor)} before it were not built")
-        self.rebuild(report, sorted(set(report.days) | set(touched)), touched)
+        with self.lake_lock():
+            touched = self.ingest(report)
+            report.other_days = sorted(set(touched) - set(report.days))
+            floor = self.first_data_day()
+            if floor is not None and start < floor:
+                report.warnings.append(f"no events before {floor}: days {start}..{min(end, floor)} before it were not built")
+            self.rebuild(report, sorted(set(report.days) | set(touched)), touched)
         if self.providers_in_use():
             report.timings["providers"] = self.run_phase("providers", K.PROVIDER_KEYS, report.days, per_day=True)
         report.timings["warehouse"] = self.run_phase("warehouse", K.WAREHOUSE_KEYS, None)
         report.failed_checks = list(self.failed_checks)
         return report
+
+    def lake_lock(self) -> FileLock:
+        """Held while a process (re)writes ingestion, events, views and marts of a data root.
+
+        Two processes building days that share event days would otherwise each read the other's
+        half-done work: an arrival deduplicated against staging being replaced, views built
+        from events replaced meanwhile. Serialised, each sees the other's finished days.
+        """
+        lock = Path(self.settings.warehouse_path).parent / ".lake.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(lock))
+
+    def ingest(self, report: BuildReport) -> list[date]:
+        """Ingest `report.arrivals`, then the later arrivals whose duplicates depend on them
+        (none when days are built in order); returns the event days they touched, before or after."""
+        before = touched_event_days(self.storage, report.arrivals)
+        report.timings["ingest"] = self.run_phase("ingest", K.INGEST_KEYS, report.arrivals)
+        report.reingested = arrivals_to_reingest(self.storage, report.arrivals, before)
+        if report.reingested:
+            before += touched_event_days(self.storage, report.reingested)
+            report.timings["re-ingest"] = self.run_phase("re-ingest", K.INGEST_KEYS, report.reingested)
+        ingested = sorted(set(report.arrivals) | set(report.reingested))
+        return sorted(set(before) | set(touched_event_days(self.storage, ingested)))
 
     def providers_in_use(self) -> bool:
         providers = self.settings.providers
@@ -201,21 +227,22 @@ class Runner:
             return summary
         self.progress.note(f"found {len(fp.landing_files)} landing files, {fp.staged_events} staged events, "
                            f"{fp.quarantine_rows} quarantine rows")
-        lines = erasure.rewrite_landing(storage, fp, kind, subject_id)
-        arrivals = sorted(d for d in fp.arrival_days if settings.start_date <= d)
-        # an arrival never ingested needs only its landing rewritten
-        in_lake = [a for a in arrivals if a in fp.staged or a in fp.quarantine_days
-                   or storage.exists(storage.partition_file("ingest_audit", a))]
-        again = [a for a in in_lake if landing_complete(storage, a)]
-        for arrival in sorted(set(in_lake) - set(again)):
-            erasure.filter_arrival_in_place(storage, arrival, kind, subject_id)
-        if again:
-            self.run_phase("re-ingest", K.INGEST_KEYS, again, per_day=True)
-        event_days = sorted(fp.event_days | fp.derived_days)
-        if event_days:
-            report = BuildReport(days=event_days)
-            self.rebuild(report, event_days, event_days)
-            summary["rebuilt_days"] = [d.isoformat() for d in report.view_days]
+        with self.lake_lock():
+            lines = erasure.rewrite_landing(storage, fp, kind, subject_id)
+            arrivals = sorted(d for d in fp.arrival_days if settings.start_date <= d)
+            # an arrival never ingested needs only its landing rewritten
+            in_lake = [a for a in arrivals if a in fp.staged or a in fp.quarantine_days
+                       or storage.exists(storage.partition_file("ingest_audit", a))]
+            again = [a for a in in_lake if landing_complete(storage, a)]
+            for arrival in sorted(set(in_lake) - set(again)):
+                erasure.filter_arrival_in_place(storage, arrival, kind, subject_id)
+            if again:
+                self.run_phase("re-ingest", K.INGEST_KEYS, again, per_day=True)
+            event_days = sorted(fp.event_days | fp.derived_days)
+            if event_days:
+                report = BuildReport(days=event_days)
+                self.rebuild(report, event_days, event_days)
+                summary["rebuilt_days"] = [d.isoformat() for d in report.view_days]
         self.run_phase("warehouse", K.WAREHOUSE_KEYS, None)
         summary["landing_lines"] = lines
         summary["logged"] = erasure.record_erasure(storage, settings.ip_hash_key, kind, subject_id, fp, lines)

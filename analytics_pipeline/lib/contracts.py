@@ -7,6 +7,10 @@ of reaching the marts.
 
 from __future__ import annotations
 
+import os
+import shutil
+from contextlib import contextmanager
+
 import polars as pl
 import pandera.polars as pa
 from pandera.config import ValidationDepth, config_context
@@ -70,10 +74,34 @@ def events_contract_failures(storage, day) -> list[str]:
     rel = storage.partition_file("events", day)
     if not storage.exists(rel):
         return []
-    frame = pl.scan_parquet(storage.uri(rel)) if not storage.remote else pl.from_arrow(storage.read_parquet(rel))
-    try:
-        validate_events(frame)
-    except SchemaErrors as exc:
-        return [f"{day}: {case['check']} on {case.get('column') or 'frame'}"
-                for cases in exc.message.get("DATA", {}).values() for case in cases] or [f"{day}: {exc}"][:1]
+    with _as_it_is_now(storage, rel) as path:
+        frame = pl.scan_parquet(path) if not storage.remote else pl.from_arrow(storage.read_parquet(rel))
+        try:
+            validate_events(frame)
+        except SchemaErrors as exc:
+            return [f"{day}: {case['check']} on {case.get('column') or 'frame'}"
+                    for cases in exc.message.get("DATA", {}).values() for case in cases] or [f"{day}: {exc}"][:1]
     return []
+
+
+@contextmanager
+def _as_it_is_now(storage, rel: str):
+    """A local path to `rel`'s current content, whatever replaces `rel` meanwhile.
+
+    The lazy scan opens the file again for each check: a partition replaced in between (an
+    atomic rename by another run) gave checks two versions, and Polars a footer that did not
+    match the data ("parquet: File out of specification"). A hard link keeps this version.
+    Remote roots are read once, whole, so they need none.
+    """
+    if storage.remote:
+        yield None
+        return
+    pinned = storage.staging_path(rel)
+    try:
+        os.link(storage.full(rel), pinned)
+    except OSError:  # `.staging` on another device than the lake
+        shutil.copyfile(storage.full(rel), pinned)
+    try:
+        yield pinned
+    finally:
+        os.remove(pinned)

@@ -54,3 +54,42 @@ def touched_event_days(storage: Storage, arrivals: list[date]) -> list[date]:
     con = duck.connect()
     duck.register_partitions(con, "t", storage, "arrival_event_days", arrivals, schemas.ARRIVAL_EVENT_DAYS)
     return [r[0] for r in con.sql("SELECT DISTINCT event_date FROM t ORDER BY 1").fetchall()]
+
+
+def arrivals_to_reingest(storage: Storage, ingested: list[date], event_days_before: list[date]) -> list[date]:
+    """The arrivals to ingest again, in order, now that `ingested` were (re)ingested.
+
+    An arrival drops as duplicates the ids EARLIER arrivals staged for its event days, and notes
+    as redeliveries the file names earlier arrivals had. So (re)ingesting arrival A changes what
+    an already ingested later arrival B should hold when B shares an event day (before or after
+    A's ingestion: `event_days_before`) or a file name with A: B is ingested again. So is every
+    arrival of `ingested` after the first such B, as it was ingested against B's old staging.
+    Building arrivals in order (each after the ones before it) returns nothing.
+    """
+    if not ingested:
+        return []
+    first = min(ingested)
+    later = [d for d in storage.partition_days("ingest_audit") if d > first and d not in ingested]
+    if not later:
+        return []
+    changed_days = set(touched_event_days(storage, ingested)) | set(event_days_before)
+    names = _audited_names(storage, ingested)
+    sharing_days = set()
+    if changed_days:
+        con = duck.connect()
+        duck.register_partitions(con, "t", storage, "arrival_event_days", later, schemas.ARRIVAL_EVENT_DAYS)
+        sharing_days = {r[0] for r in con.execute(
+            "SELECT DISTINCT arrival_date FROM t WHERE event_date IN (SELECT unnest($d))", {"d": sorted(changed_days)}
+        ).fetchall()}
+    stale = [d for d in later if d in sharing_days or _audited_names(storage, [d]) & names]
+    if not stale:
+        return []
+    return sorted(set(stale) | {d for d in ingested if d > min(stale)})
+
+
+def _audited_names(storage: Storage, arrivals: list[date]) -> set[str]:
+    """The base names of the landing files the arrivals' audits list."""
+    names = set()
+    for table in storage.read_partitions("ingest_audit", arrivals, ["source_file"]):
+        names |= {path.rsplit("/", 1)[-1] for path in table.column("source_file").to_pylist()}
+    return names

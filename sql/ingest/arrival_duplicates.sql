@@ -1,8 +1,9 @@
 -- arrival_duplicates: the positions (file_order, line_number) of the duplicate lines of an arrival.
--- Input: `staged` (stg_event_lines of every line) and `other_ids` (ids other arrivals already
--- staged for the same event days).
+-- Input: `staged` (stg_event_lines of every line) and `other_ids` (ids EARLIER arrivals staged
+-- for the same event days).
 -- A line is a duplicate when it is a later delivery of an id within the arrival (the first in
--- file and line order wins) or an id another arrival already staged. Ids are grouped by their
+-- file and line order wins) or an id an earlier arrival staged: the earliest arrival wins,
+-- whichever was ingested first. Ids are grouped by their
 -- 64-bit hash first and exactly only where a hash repeats: grouping 10 M distinct strings was
 -- most of the cost. The result stays small next to `staged`.
 WITH valid AS (

@@ -2,8 +2,11 @@
 
 Every non-blank line read ends in exactly one of: accepted, duplicate, quarantined.
 Duplicates are found within the arrival (first delivery in file-name and line order wins) and
-against the events other arrivals already staged for the same event days, so a retry landing
-days after the original is dropped without reading all of history.
+against the events EARLIER arrivals staged for the same event days (the earliest arrival of an
+id wins), so a retry landing days after the original is dropped without reading all of history,
+and an arrival's output never depends on later arrivals. Ingesting an arrival before a later
+one that shares its event days therefore changes what the later one should hold: the runner
+ingests that one again (`plan.arrivals_to_reingest`).
 
 The steps: read the landing files (`landing.py`), parse and check every line
 (`sql/staging/stg_event_lines.sql`), find duplicates and write the events of each event day
@@ -102,7 +105,7 @@ def _small_table(con, name: str, table: pa.Table) -> None:
 
 
 def _earlier_ids(con, storage: Storage, arrival: date) -> dict[date, int]:
-    """Bind `other_ids`: ids other arrivals already staged for the event days this one touches.
+    """Bind `other_ids`: ids earlier arrivals staged for the event days this one touches.
 
     Returns the accepted lines per event day (duplicates included).
     """
@@ -115,7 +118,7 @@ def _earlier_ids(con, storage: Storage, arrival: date) -> dict[date, int]:
             storage.partition_days("arrival_event_days"), schemas.ARRIVAL_EVENT_DAYS,
         )
         rows = con.execute(
-            "SELECT DISTINCT date FROM all_event_days WHERE event_date IN (SELECT unnest($d)) AND date <> $a",
+            "SELECT DISTINCT date FROM all_event_days WHERE event_date IN (SELECT unnest($d)) AND date < $a",
             {"d": touched, "a": arrival},
         ).fetchall()
         other_arrivals = {r[0] for r in rows}

@@ -40,9 +40,9 @@ def build_events_day(storage: Storage, day: date) -> dict:
                         destination_filesystem=pafs.LocalFileSystem())
     else:
         duck.register_partitions(con, "staged", storage, STAGED_TABLE, arrivals, schemas.EVENTS)
-        # Ingestion already dropped duplicates, so one arrival needs no window; it only guards
-        # against two arrivals ingested at once. Row order is not kept: readers order by
-        # (occurred_at, arrival_date, source_file, line_number).
+        # Each arrival dropped the ids of earlier arrivals, so one arrival needs no window; across
+        # arrivals it keeps the earliest arrival of an id, should a later one still hold it. Row
+        # order is not kept: readers order by (occurred_at, arrival_date, source_file, line_number).
         query = f"SELECT {EVENT_COLUMNS} FROM staged WHERE event_date = $d"
         if len(arrivals) > 1:
             query += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY arrival_date, source_file, line_number) = 1"
