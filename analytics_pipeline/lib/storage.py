@@ -286,13 +286,18 @@ class Storage:
         except (FileNotFoundError, OSError):
             pass
 
-    def clean_staging(self, older_than_s: float = 6 * 3600) -> int:
-        """Delete temporary files a killed writer left in `.staging/`; returns how many.
+    def stale_staging_files(self, older_than_s: float) -> list[FileEntry]:
+        """Temporary files in `.staging/` older than `older_than_s`: left by writers that were killed."""
+        cutoff = time.time() - older_than_s
+        return [e for e in self.list_files(STAGING_DIR) if e.mtime is not None and e.mtime < cutoff]
+
+    def clean_staging(self, older_than_s: float = 6 * 3600, only: set[str] | None = None) -> int:
+        """Delete temporary files a killed writer left in `.staging/` (of them, those in `only`,
+        when given); returns how many.
 
         Only files older than `older_than_s`, so concurrent writers' files are left alone.
         """
-        cutoff = time.time() - older_than_s
-        stale = [e for e in self.list_files(STAGING_DIR) if e.mtime is not None and e.mtime < cutoff]
+        stale = [e for e in self.stale_staging_files(older_than_s) if only is None or e.path in only]
         for entry in stale:
             self._discard(self.full(entry.path))
         return len(stale)
