@@ -10,15 +10,18 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from analytics_pipeline.cli import main
+from analytics_pipeline.defs.automation.config import AutomationConfig
+from analytics_pipeline.defs.automation.sensors import build_touched_days_sensor
 from analytics_pipeline.lib.frozen import ANONYMOUS_MARTS, FROZEN_TABLE, PERSON_TABLES, frozen_days
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.retention import RetentionPolicy, run_retention
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.runner import Runner
-from analytics_pipeline_tests.support import all_stored_text, lake_rows, materialize, write_events
+from analytics_pipeline_tests.support import all_stored_text, lake_at, lake_rows, materialize, write_events
 
 START, END = date(2024, 3, 4), date(2024, 3, 7)
 D = date(2024, 3, 5)                     # frozen: its events go
@@ -92,6 +95,11 @@ def test_a_late_event_for_a_frozen_day_changes_none_of_its_marts(retained):
     assert marts_of(root, days_of(START, END)) == before
     assert D in report.kept_days and any("not rebuilt" in w and str(D) in w for w in report.warnings)
     assert D not in Storage(str(root)).partition_days("events")
+    # the touched-days sensor, seeing every arrival ingested, starts its rebuild after the kept days
+    touched = build_touched_days_sensor(AutomationConfig())
+    result = touched(dg.build_sensor_context(instance=Runner(settings).instance, resources={"lake": lake_at(root)}))
+    [run] = result.run_requests
+    assert run.tags["dagster/asset_partition_range_start"] == LATER.isoformat()
 
 
 def test_a_backfill_keeps_the_frozen_days_and_the_next_one_and_rebuilds_later_days_identically(retained):

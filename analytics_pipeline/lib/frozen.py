@@ -62,6 +62,13 @@ def kept_days(storage: Storage) -> set[date]:
     return set(frozen) | {d + timedelta(days=1) for d in frozen}
 
 
+def first_rebuildable_day(storage: Storage, start: date) -> date:
+    """The first day a range rebuild may begin at: after the last kept day (they are, but for
+    gaps, the oldest days), else `start`."""
+    kept = kept_days(storage)
+    return max(start, max(kept) + timedelta(days=1)) if kept else start
+
+
 def kept_warning(skipped, frozen) -> str:
     """The warning of a build that left kept days out."""
     days = ", ".join(d.isoformat() for d in sorted(skipped))
