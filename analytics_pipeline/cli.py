@@ -1,4 +1,4 @@
-"""`analytics-pipeline`: demo, generate, materialize, erase and query from a terminal.
+"""`analytics-pipeline`: demo, generate, materialize, erase, retention and query from a terminal.
 
 Each command parses its arguments, reads the settings once and calls the runner (runner.py);
 the output is the command's summary. Exit codes: 0 success, 1 a failed step, 2 bad arguments or
@@ -155,6 +155,36 @@ def cmd_erase(args, settings: Settings) -> int:
         print(f"erase: removed {summary.get('landing_lines', 0)} landing lines from {summary['landing_files']} files, "
               f"{summary['staged_events']} staged events, {summary['quarantine_rows']} quarantine rows; "
               f"rebuilt {len(summary['rebuilt_days'])} days and the warehouse")
+    if summary.get("kept_days"):
+        removed = ", ".join(f"{n} {table}" for table, n in summary["kept_rows_removed"].items()) or "no rows"
+        print(f"erase: {len(summary['kept_days'])} days retention froze were not rebuilt ({', '.join(summary['kept_days'])}): "
+              f"removed {removed} of the person from them; their {', '.join(summary['kept_anonymous_marts'])} "
+              "keep the person only as anonymous counts")
+    return 0
+
+
+def cmd_retention(args, settings: Settings) -> int:
+    from datetime import datetime, timezone
+
+    from analytics_pipeline.defs.automation.retention import trim_run_history
+    from analytics_pipeline.instance import instance_for
+    from analytics_pipeline.lib.retention import frozen_by, run_retention
+    from analytics_pipeline.lib.storage import Storage
+
+    storage = Storage.from_settings(settings)
+    if not (storage.is_dir("landing") or storage.is_dir("lake")):
+        raise UsageError(f"no landing or lake folder under {settings.data_root} (set --data-root)")
+    policy, now = settings.retention, datetime.now(timezone.utc)
+    verb = "would delete" if args.dry_run else "deleted"
+    report = run_retention(storage, policy, now, args.dry_run)
+    for item in report.planned if args.dry_run else report.removed:
+        print(f"{verb} {item.path}: {item.reason}")
+    runs = trim_run_history(instance_for(settings), policy.run_history_days, now, args.dry_run)
+    counts = {**report.summary(), "dagster_runs": len(runs)}
+    frozen = frozen_by(report.planned)
+    print(f"retention{' (dry run)' if args.dry_run else ''}: {verb} " + ", ".join(f"{n} {k}" for k, n in counts.items())
+          + (f"; {'would freeze' if args.dry_run else 'froze'} {len(frozen)} event days ({frozen[0]}..{frozen[-1]}): "
+             "their marts are kept as they are" if frozen else ""))
     return 0
 
 
@@ -226,6 +256,15 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--viewer-id", help="the anonymous viewer id to erase")
     who.add_argument("--user-id", help="the account id to erase")
     e.set_defaults(func=cmd_erase)
+
+    r = sub.add_parser("retention", parents=[common], formatter_class=fmt,
+                       help="delete what the data-retention policy says may go (the `retention` job's policy)",
+                       description="Delete landing files, quarantine rows, events and views, temporary files and "
+                                   "Dagster run history past the ANALYTICS_RETENTION_* ages (defaults: landing 90, "
+                                   "quarantine 30, events 730, run history 90 days). Marts are kept; the event days "
+                                   "whose events go are frozen: no later rebuild rewrites their figures.")
+    r.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    r.set_defaults(func=cmd_retention)
 
     q = sub.add_parser("query", parents=[common], formatter_class=fmt, help="read-only SQL against the warehouse",
                        description="Run read-only SQL against the warehouse; print a table or export the result.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -22,7 +22,7 @@ from filelock import FileLock
 
 from analytics_pipeline.defs import keys as K
 from analytics_pipeline.instance import instance_for
-from analytics_pipeline.lib import erasure
+from analytics_pipeline.lib import erasure, frozen
 from analytics_pipeline.lib.ingest.arrival import landing_complete
 from analytics_pipeline.lib.plan import (arrivals_to_reingest, chained_days, contiguous, days_between,
                                          touched_event_days, with_day_before)
@@ -47,6 +47,7 @@ class BuildReport:
     other_days: list[date] = field(default_factory=list)    # event days outside the range the arrivals touched
     view_days: list[date] = field(default_factory=list)
     mart_days: list[date] = field(default_factory=list)
+    kept_days: list[date] = field(default_factory=list)     # frozen by retention: left as they were
     warnings: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -154,16 +155,25 @@ class Runner:
             return
         event_days = [d for d in event_days if max(first, floor) <= d <= last]
         view_days = sorted(set(event_days) | set(with_day_before(touched, max(first, floor), last)))
+        kept = self.leave_out_kept(report, view_days)
+        event_days = [d for d in event_days if d not in kept]
+        view_days = [d for d in view_days if d not in kept]
         report.view_days = view_days
         report.timings["events"] = self.run_phase("events", K.EVENTS_KEYS, event_days)
         report.timings["sessions"] = self.run_phase("sessions", K.SESSION_KEYS, view_days)
-        # Two processes must not each pick their chain of days before the other has written:
-        # the lock makes the second one see the first one's days.
-        lock = Path(self.settings.warehouse_path).parent / ".marts.lock"
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(lock)):
-            report.mart_days = chained_days(view_days, self.storage.partition_days("video_counters"))
-            report.timings["marts"] = self.run_phase("marts", K.MART_KEYS, report.mart_days)
+        # (called under lake_lock: a concurrent process picks its chain of days after this one has written)
+        chain = chained_days(view_days, self.storage.partition_days("video_counters"))
+        report.mart_days = [d for d in chain if d not in kept]
+        report.timings["marts"] = self.run_phase("marts", K.MART_KEYS, report.mart_days)
+
+    def leave_out_kept(self, report: BuildReport, days: list[date]) -> set[date]:
+        """The days no rebuild may rewrite (lib/frozen.py); those among `days` are warned about."""
+        kept = frozen.kept_days(self.storage)
+        skipped = sorted(set(days) & kept)
+        if skipped:
+            report.kept_days = sorted(set(report.kept_days) | set(skipped))
+            report.warnings.append(frozen.kept_warning(skipped, frozen.frozen_days(self.storage)))
+        return kept
 
     def materialize(self, start: date, end: date) -> BuildReport:
         """Build every asset for [start, end] and what its arrivals and the chained tables need."""
@@ -239,6 +249,7 @@ class Runner:
             if again:
                 self.run_phase("re-ingest", K.INGEST_KEYS, again, per_day=True)
             event_days = sorted(fp.event_days | fp.derived_days)
+            summary.update(self.erase_from_kept_days(kind, subject_id, event_days))
             if event_days:
                 report = BuildReport(days=event_days)
                 self.rebuild(report, event_days, event_days)
@@ -247,6 +258,18 @@ class Runner:
         summary["landing_lines"] = lines
         summary["logged"] = erasure.record_erasure(storage, settings.ip_hash_key, kind, subject_id, fp, lines)
         return summary
+
+    def erase_from_kept_days(self, kind: str, subject_id: str, days: list[date]) -> dict:
+        """Cut the person out of the days retention froze, which no rebuild rewrites: their person-level
+        rows go, their aggregates keep the person as anonymous counts."""
+        # the day after a kept day can hold events of a view that began on it
+        near = {x for d in days for x in (d, d + timedelta(days=1))}
+        kept = sorted(near & frozen.kept_days(self.storage))
+        if not kept:
+            return {}
+        removed = frozen.erase_from_kept_days(self.storage, erasure.KINDS[kind], subject_id, kept)
+        return {"kept_days": [d.isoformat() for d in kept], "kept_rows_removed": removed,
+                "kept_anonymous_marts": list(frozen.ANONYMOUS_MARTS)}
 
 
 class _Null:

@@ -377,6 +377,12 @@ TABLES: dict[str, Table] = {
             "arrival_days": "Arrival days rewritten.",
             "event_days": "Event days rebuilt.",
         }),
+    "retention_frozen_days": Table(
+        "Event days whose events retention deleted: their marts are kept as they were, and no rebuild rewrites "
+        "them or the day after each (whose views need the earlier day's events).", "one event day", {
+            "event_date": "The UTC event day whose events (or views) retention deleted.",
+            "frozen_at": "When retention first froze the day (UTC; the policy's as-of time).",
+        }),
     "_warehouse_info": Table(
         "Only when the lake is remote (s3://): where the warehouse's views read and how to reach it.", "one row", {
             "lake": "remote: the views read s3:// paths.",

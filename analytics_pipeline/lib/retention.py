@@ -7,7 +7,9 @@ Rules (defaults, each settable with an `ANALYTICS_RETENTION_*` variable):
 - `events_quarantine` partitions go `quarantine_days` after their arrival day;
 - `events` and the per-event tables derived from it go `events_days` after their day; a staged
   `event_arrivals` partition only once every event day it holds is past that age;
-- marts, `ingest_audit` and `arrival_event_days` are kept.
+- marts, `ingest_audit` and `arrival_event_days` are kept; the event days whose events or views
+  go are recorded first as frozen (`lib/frozen.py`): no rebuild rewrites their marts afterwards;
+- temporary files an interrupted write left in `.staging/` go after `staging_hours`.
 
 `plan_retention` only reads; `apply_retention` deletes what a plan lists. Each deletion is one
 file or one partition and re-checking its rule is cheap, so an interrupted run is finished by
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.lib.frozen import FREEZING_TABLES, record_frozen_days
 from analytics_pipeline.lib.storage import Storage
 
 LANDING_EVENTS = "landing/events"
@@ -38,6 +41,7 @@ class RetentionPolicy:
     quarantine_days: int = 30
     events_days: int = 730
     run_history_days: int = 90  # Dagster's own run and event history
+    staging_hours: int = 6  # temporary files of writes that never finished (Storage.clean_staging)
     event_tables: tuple[str, ...] = EVENT_TABLES
 
     @classmethod
@@ -57,7 +61,7 @@ class RetentionPolicy:
 
 @dataclass(frozen=True)
 class Removal:
-    kind: str  # "landing_file" or "partition"
+    kind: str  # "landing_file", "partition" or "staging_file"
     path: str  # relative to the data root
     reason: str
 
@@ -70,7 +74,7 @@ class RetentionReport:
     def summary(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.removed or self.planned:
-            key = "landing_files" if r.kind == "landing_file" else r.path.split("/")[1]
+            key = {"landing_file": "landing_files", "staging_file": "staging_files"}.get(r.kind) or r.path.split("/")[1]
             out[key] = out.get(key, 0) + 1
         return out
 
@@ -129,6 +133,22 @@ def _staged_removals(storage: Storage, cutoff: date, days_kept: int) -> list[Rem
     ]
 
 
+def _staging_removals(storage: Storage, policy: RetentionPolicy) -> list[Removal]:
+    # the wall clock, not `now`: a writer's temporary file is recent by the clock it was written by
+    return [Removal("staging_file", e.path, f"temporary file of an unfinished write, over {policy.staging_hours} hours old")
+            for e in storage.stale_staging_files(policy.staging_hours * 3600)]
+
+
+def frozen_by(plan: list[Removal]) -> list[date]:
+    """The event days whose events or views `plan` deletes."""
+    days = set()
+    for r in plan:
+        parts = r.path.split("/")
+        if r.kind == "partition" and parts[1] in FREEZING_TABLES and parts[2].startswith("date="):
+            days.add(date.fromisoformat(parts[2][len("date="):]))
+    return sorted(days)
+
+
 def plan_retention(storage: Storage, policy: RetentionPolicy, now: datetime) -> list[Removal]:
     """Everything the policy says may go as of `now` (UTC); reads only."""
     today = now.astimezone(timezone.utc).date()
@@ -140,15 +160,22 @@ def plan_retention(storage: Storage, policy: RetentionPolicy, now: datetime) -> 
             plan += _staged_removals(storage, events_cutoff, policy.events_days)
         else:
             plan += _old_partitions(storage, table, events_cutoff, policy.events_days)
-    return plan
+    return plan + _staging_removals(storage, policy)
 
 
-def apply_retention(storage: Storage, plan: list[Removal], on_removed=None) -> list[Removal]:
-    """Delete what `plan` lists (idempotent: what is already gone counts as gone)."""
+def apply_retention(storage: Storage, plan: list[Removal], on_removed=None, now: datetime | None = None) -> list[Removal]:
+    """Delete what `plan` lists (idempotent: what is already gone counts as gone), after
+    recording the event days it freezes."""
+    record_frozen_days(storage, frozen_by(plan), now or datetime.now(timezone.utc))
     removed = []
     emptied_dirs = set()
+    staging = {item.path for item in plan if item.kind == "staging_file"}
+    if staging:
+        storage.clean_staging(0, only=staging)
     for item in plan:
-        if item.kind == "landing_file":
+        if item.kind == "staging_file":
+            pass
+        elif item.kind == "landing_file":
             storage.delete_file(item.path)
             emptied_dirs.add(item.path.rsplit("/", 1)[0])
         else:
@@ -166,5 +193,5 @@ def run_retention(storage: Storage, policy: RetentionPolicy, now: datetime, dry_
     plan = plan_retention(storage, policy, now)
     report = RetentionReport(planned=plan)
     if not dry_run:
-        report.removed = apply_retention(storage, plan, on_removed)
+        report.removed = apply_retention(storage, plan, on_removed, now)
     return report

@@ -291,15 +291,18 @@ class Storage:
         except (FileNotFoundError, OSError):
             pass
 
-    def clean_staging(self, older_than_s: float = 6 * 3600) -> int:
-        """Delete temporary files killed writers left in `.staging/` and the local work folders; returns how many.
-
-        At once for a process of this host that is gone; otherwise only when older than
-        `older_than_s`, so a concurrent writer's files are left alone.
-        """
+    def stale_staging_files(self, older_than_s: float) -> list[FileEntry]:
+        """Temporary files in `.staging/` that killed writers left: at once for a process of this
+        host that is gone; otherwise only when older than `older_than_s`, so a concurrent writer's
+        files are left alone."""
         cutoff = time.time() - older_than_s
-        stale = [e for e in self.list_files(STAGING_DIR)
-                 if left_by_gone_process(PurePosixPath(e.path).name) or (e.mtime is not None and e.mtime < cutoff)]
+        return [e for e in self.list_files(STAGING_DIR)
+                if left_by_gone_process(PurePosixPath(e.path).name) or (e.mtime is not None and e.mtime < cutoff)]
+
+    def clean_staging(self, older_than_s: float = 6 * 3600, only: set[str] | None = None) -> int:
+        """Delete the stale temporary files (of them, those in `only`, when given) and the local work
+        folders of gone processes; returns how many."""
+        stale = [e for e in self.stale_staging_files(older_than_s) if only is None or e.path in only]
         for entry in stale:
             self._discard(self.full(entry.path))
         return len(stale) + clean_work_dirs(self, older_than_s)

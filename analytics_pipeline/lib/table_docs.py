@@ -17,6 +17,7 @@ import pyarrow as pa
 from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.columns import MACROS, TABLES, column_descriptions
 from analytics_pipeline.lib.erasure import ERASURE_LOG, LOG_TABLE
+from analytics_pipeline.lib.frozen import FROZEN_DAYS, FROZEN_TABLE
 from analytics_pipeline.lib.marts_day import PROGRESS_HISTORY
 from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS, VIEWER_PROGRESS
 from analytics_pipeline.lib.providers.parse import PROVIDER_COUNTRY_DAILY, PROVIDER_HEATMAP, PROVIDER_VIDEO_DAILY
@@ -43,6 +44,7 @@ LAKE_SCHEMAS: dict[str, pa.Schema] = {
     "provider_heatmap": PROVIDER_HEATMAP,
     "provider_reconciliation_daily": RECONCILIATION,
     LOG_TABLE: ERASURE_LOG,
+    FROZEN_TABLE: FROZEN_DAYS,
     "_warehouse_info": schemas.WAREHOUSE_INFO,
 }
 

@@ -32,6 +32,16 @@ def old_run_ids(instance: dg.DagsterInstance, before: datetime, limit: int, keep
     return [r.dagster_run.run_id for r in records if r.dagster_run.run_id != keep]
 
 
+def trim_run_history(instance: dg.DagsterInstance, days: int, now: datetime, dry_run: bool, limit: int = 5000,
+                     keep: str | None = None) -> list[str]:
+    """The finished runs older than `days` (at most `limit`), deleted with their event logs unless `dry_run`."""
+    runs = old_run_ids(instance, now - timedelta(days=days), limit, keep=keep)
+    if not dry_run:
+        for run_id in runs:
+            instance.delete_run(run_id)
+    return runs
+
+
 @dg.op(description="Delete what the retention policy says may go (or, with dry_run, only list it).")
 def apply_retention_policy(context: dg.OpExecutionContext, config: RetentionConfig, lake: LakeResource) -> dg.Output:
     settings = lake.get_settings()
@@ -54,11 +64,8 @@ def apply_retention_policy(context: dg.OpExecutionContext, config: RetentionConf
         for r in report.planned:
             context.log.info(f"would delete {r.path}: {r.reason}")
 
-    runs = old_run_ids(context.instance, now - timedelta(days=policy.run_history_days), config.max_runs_deleted,
-                       keep=context.run_id)
-    if not config.dry_run:
-        for run_id in runs:
-            context.instance.delete_run(run_id)  # the run and its event log
+    runs = trim_run_history(context.instance, policy.run_history_days, now, config.dry_run, config.max_runs_deleted,
+                            keep=context.run_id)
     context.log.info(f"{verb} {len(runs)} Dagster runs older than {policy.run_history_days} days")
 
     items = report.planned if config.dry_run else report.removed

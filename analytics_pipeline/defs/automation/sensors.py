@@ -22,6 +22,7 @@ from analytics_pipeline.defs.automation.config import AutomationConfig, sensor_s
 from analytics_pipeline.defs.automation.jobs import ingest_arrival_job, rebuild_event_days_job
 from analytics_pipeline.defs.automation.schedules import PARTIAL_TAG
 from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline.lib.frozen import first_rebuildable_day
 from analytics_pipeline.lib.plan import touched_event_days, with_day_before
 from analytics_pipeline.lib.storage import FileEntry, Storage
 
@@ -138,9 +139,12 @@ def build_touched_days_sensor(config: AutomationConfig = AutomationConfig(), bat
         storage = Storage.from_settings(settings)
         touched = touched_event_days(storage, arrivals) if arrivals else []
         built = storage.partition_days("video_counters")
-        span = rebuild_range(touched, built[-1] if built else None, settings.start_date, _today())
+        # days retention froze (and the day after each) are never rebuilt: lib/frozen.py
+        first = first_rebuildable_day(storage, settings.start_date)
+        span = rebuild_range(touched, built[-1] if built else None, first, _today())
         if span is None:
-            return dg.SensorResult(skip_reason="the new ingestions touched no event day to rebuild", cursor=cursor)
+            return dg.SensorResult(skip_reason="the new ingestions touched no event day to rebuild (or only days "
+                                               f"before {first}, kept as retention froze them)", cursor=cursor)
         first_id, last_id = result.records[0].storage_id, result.records[-1].storage_id
         context.log.info(f"arrivals {[a.isoformat() for a in arrivals]} touched {[t.isoformat() for t in touched]}: "
                          f"rebuilding {span[0]}..{span[1]}")
