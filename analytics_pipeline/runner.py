@@ -158,8 +158,10 @@ class Runner:
         kept = self.leave_out_kept(report, view_days)
         event_days = [d for d in event_days if d not in kept]
         view_days = [d for d in view_days if d not in kept]
-        report.view_days = view_days
         report.timings["events"] = self.run_phase("events", K.EVENTS_KEYS, event_days)
+        # a day before a touched day that has no events has no view to rebuild (and gets no empty one)
+        with_events = set(self.storage.partition_days("events"))
+        report.view_days = view_days = [d for d in view_days if d in with_events]
         report.timings["sessions"] = self.run_phase("sessions", K.SESSION_KEYS, view_days)
         # (called under lake_lock: a concurrent process picks its chain of days after this one has written)
         chain = chained_days(view_days, self.storage.partition_days("video_counters"))

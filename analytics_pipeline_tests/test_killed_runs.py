@@ -53,12 +53,15 @@ def _warehouse_slot_taken(home: Path) -> bool:
         return bool(instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots)
 
 
-@pytest.mark.parametrize("phase", ["ingest", "sessions", "marts", "warehouse"])
+@pytest.mark.parametrize("phase", ["ingest", "events", "sessions", "marts", "warehouse"])
 def test_a_run_killed_during_a_step_leaves_nothing_that_stops_the_next(landing_and_clean_lake, tmp_path, phase):
     clean, expected = landing_and_clean_lake
     root, home = tmp_path / "data", _home(tmp_path / "home")
     shutil.copytree(clean / "landing", root / "landing")
     env = _env(root, home)
+    system_tmp = tmp_path / "system_tmp"  # nothing with person data may go to the system's temporary folder
+    system_tmp.mkdir()
+    env["TMPDIR"] = str(system_tmp)
     proc = subprocess.Popen(_command(env), env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     for line in proc.stderr:
         if line.split("] ", 1)[-1].startswith(f"{phase}:"):
@@ -80,3 +83,4 @@ def test_a_run_killed_during_a_step_leaves_nothing_that_stops_the_next(landing_a
     leftovers = [p for p in (root / ".staging").rglob("*") if p.is_file()] if (root / ".staging").exists() else []
     assert leftovers == []
     assert not list((root / "warehouse").glob(".analytics.duckdb.*"))
+    assert [p.name for p in system_tmp.rglob("*") if p.is_file()] == []
