@@ -29,7 +29,9 @@ SESSIONS = pa.schema([
     ("max_position_s", pa.float64()), ("saves", pa.int64()), ("shares", pa.int64()),
     ("clicks", pa.int64()), ("skips", pa.int64()), ("engaged", pa.bool_()),
     ("device_type", pa.string()), ("browser", pa.string()), ("os", pa.string()),
-    ("country", pa.string()), ("player", pa.string()), ("unknown_video", pa.bool_()), ("date", pa.date32()),
+    ("country", pa.string()), ("player", pa.string()), ("unknown_video", pa.bool_()),
+    ("playback_success_score", pa.float64()), ("startup_score", pa.float64()),
+    ("smoothness_score", pa.float64()), ("experience_score", pa.float64()), ("date", pa.date32()),
 ])
 RANGES = pa.schema([
     ("view_id", pa.string()), ("session_id", pa.string()), ("viewer_id", pa.string()),
@@ -72,7 +74,8 @@ def view(view_id, video_id, viewer_id, start, end, **kw) -> dict:
         playback_failed=False, rebuffer_count=0, rebuffer_s=0.0, seek_count=0, play_count=1,
         pause_count=0, error_count=0, quality_change_count=0, last_position_s=0.0, max_position_s=0.0,
         saves=0, shares=0, clicks=0, skips=0, engaged=False, device_type="desktop", browser="Chrome",
-        os="Linux", country="FR", player="html5", unknown_video=False, date=start.date(),
+        os="Linux", country="FR", player="html5", unknown_video=False, playback_success_score=None,
+        startup_score=None, smoothness_score=None, experience_score=None, date=start.date(),
     )
     row.update(kw)
     return row

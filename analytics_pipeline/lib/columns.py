@@ -89,6 +89,10 @@ AGGREGATE_COLUMNS = {
     "rebuffer_s": "Time spent rebuffering (seconds).",
     "rebuffer_ratio": "rebuffer_s / (rebuffer_s + watch_time_s) (0..1); null when both are 0.",
     "rebuffers_per_minute": "rebuffer_count / (watch_time_s / 60); null without watch time.",
+    "playback_success_score": "Mean playback_success_score (0-100) of the views that have one.",
+    "startup_score": "Mean startup_score (0-100) of the views that have one.",
+    "smoothness_score": "Mean smoothness_score (0-100) of the views that have one.",
+    "experience_score": "Mean experience_score (0-100) of the views that have one.",
 }
 
 PEAK_CONCURRENT = "Largest number of views active at one instant of the day (a view is active from its first to its last event)."
@@ -217,6 +221,10 @@ TABLES: dict[str, Table] = {
             "country": "ISO 3166-1 alpha-2 country of the client.",
             "player": "Player that sent the events.",
             "unknown_video": "True when video_id is missing from the catalog.",
+            "playback_success_score": "0 when playback failed; 50 when it exited before start after at least 1 s (first to last event); null when it exited before start in under 1 s or has no playback event; else 100.",
+            "startup_score": "100 * 8 / (8 + startup_time_ms / 1000); null without a startup time.",
+            "smoothness_score": "For views that reached playing: mean of 100 / sqrt(1 + (rebuffer_count / 2)^2) and 100 * exp(-10 * rebuffer_s / (rebuffer_s + watch_time_s)); else null.",
+            "experience_score": "null when playback_success_score is; it when below 100; else the mean of startup_score and smoothness_score (those not null).",
         }, "UTC day of the view's first event."),
     "played_ranges": Table(
         "One row per counted played range of a view, with the rendition in force.", "one played range of a view", {

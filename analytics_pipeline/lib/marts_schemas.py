@@ -43,6 +43,11 @@ AGGREGATE_FIELDS = [
     ("rebuffer_s", pa.float64()),
     ("rebuffer_ratio", pa.float64()),
     ("rebuffers_per_minute", pa.float64()),
+    # insights.md, viewer experience scores: means over the views that have one
+    ("playback_success_score", pa.float64()),
+    ("startup_score", pa.float64()),
+    ("smoothness_score", pa.float64()),
+    ("experience_score", pa.float64()),
 ]
 
 VIDEO_DAILY = pa.schema(

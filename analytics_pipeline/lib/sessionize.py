@@ -73,6 +73,10 @@ PLAYBACK_SESSIONS = pa.schema([
     ("country", pa.string()),
     ("player", pa.string()),
     ("unknown_video", pa.bool_()),
+    ("playback_success_score", pa.float64()),
+    ("startup_score", pa.float64()),
+    ("smoothness_score", pa.float64()),
+    ("experience_score", pa.float64()),
 ])
 
 # One counted played range of a view (the heatmap and rendition tables are built from these).
