@@ -39,6 +39,11 @@ RANGES = pa.schema([
     ("played_s", pa.float64()), ("rate", pa.float64()), ("rendition", pa.string()),
     ("bitrate_kbps", pa.int64()), ("from_at", TS), ("to_at", TS), ("date", pa.date32()),
 ])
+QUALITY = pa.schema([
+    ("view_id", pa.string()), ("video_id", pa.string()), ("occurred_at", TS), ("position_s", pa.float64()),
+    ("from_rendition", pa.string()), ("to_rendition", pa.string()), ("from_bitrate_kbps", pa.int64()),
+    ("to_bitrate_kbps", pa.int64()), ("direction", pa.string()), ("date", pa.date32()),
+])
 CATALOG = pa.schema([
     ("video_id", pa.string()), ("title", pa.string()), ("duration_s", pa.float64()),
     ("course_id", pa.string()), ("creator_id", pa.string()), ("is_preview", pa.bool_()),
@@ -95,10 +100,12 @@ def register(con, name: str, rows: list[dict], schema: pa.Schema) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}_arrow")
 
 
-def make_con(sessions=(), ranges=(), audit=(), day_counts=(), prev_counters=None, prev_progress=None):
+def make_con(sessions=(), ranges=(), audit=(), day_counts=(), prev_counters=None, prev_progress=None,
+             quality_changes=()):
     con = connect()
     register(con, "playback_sessions", list(sessions), SESSIONS)
     register(con, "played_ranges", list(ranges), RANGES)
+    register(con, "quality_changes", list(quality_changes), QUALITY)
     register(con, "video_catalog", [
         dict(video_id=v, title=f"Title {v}", duration_s=d, course_id=c, creator_id=k, is_preview=p)
         for v, d, c, k, p in VIDEOS

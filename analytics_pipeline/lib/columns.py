@@ -241,11 +241,36 @@ TABLES: dict[str, Table] = {
             "from_at": "Time of the event that opens the range (UTC).",
             "to_at": "Time of the event that closes the range (UTC).",
         }, "UTC day of the view's first event."),
+    "quality_changes": Table(
+        "One row per quality_change event of a view: the rendition it switched from and to, and the direction.",
+        "one quality_change event", {
+            "view_id": "The view (playback_sessions.view_id).",
+            "video_id": "Platform video id.",
+            "occurred_at": "When the switch happened (UTC).",
+            "position_s": "Playhead at the switch (seconds).",
+            "from_rendition": "Rendition of the view's previous quality_change; null for its first.",
+            "to_rendition": "Rendition switched to, e.g. 1080p.",
+            "from_bitrate_kbps": "Bitrate of the previous quality_change (kbit/s); null for the first or when not sent.",
+            "to_bitrate_kbps": "Bitrate switched to (kbit/s), else null.",
+            "direction": "up, down or same: by bitrate when both are known, else by rendition height (720p < 1080p), "
+                         "else same for the same rendition; null when the previous is unknown.",
+        }, "UTC day of the view's first event."),
     "video_daily": Table(
         "Per video and day: views, uniques, watch time, completion, engagement, QoE, peak concurrency.", "video x day",
         {"video_id": "Platform video id.", "course_id": "Course of the video, else null.",
          "creator_id": "Creator of the video, else null.", **AGGREGATE_COLUMNS,
-         "peak_concurrent_views": PEAK_CONCURRENT}, "UTC day of the views."),
+         "peak_concurrent_views": PEAK_CONCURRENT,
+         "plays_started": "Views with a played range.",
+         "reached_25": "Views one of whose played ranges contains 25 % of duration_s (start <= point <= end; a seek over it does not count).",
+         "reached_50": "Views one of whose played ranges contains 50 % of duration_s.",
+         "reached_75": "Views one of whose played ranges contains 75 % of duration_s.",
+         "reached_95": "Views one of whose played ranges contains 95 % of duration_s.",
+         "quality_switches": "quality_change events of the views with a known direction (up + down + same).",
+         "up_switches": "Of those, switches to a higher bitrate (or rendition).",
+         "down_switches": "Of those, switches to a lower bitrate (or rendition).",
+         "up_switch_share": "up_switches / quality_switches (0..1); null without a switch.",
+         "down_switch_share": "down_switches / quality_switches (0..1); null without a switch.",
+         }, "UTC day of the views."),
     "course_daily": Table(
         "Per course and day: aggregates over its videos, most viewed and least completed video.", "course x day", {
             "course_id": "Course id.", **AGGREGATE_COLUMNS, "videos_watched": VIDEOS_WATCHED,
@@ -300,6 +325,8 @@ TABLES: dict[str, Table] = {
             "watch_time_s": "Seconds played inside the segment (rewatches count again).",
             "drop_offs": "Views not completed whose last_position_s falls in the segment.",
             "retention_pct": "views / the video's views that day * 100 (percent).",
+            "rewatch_s": "Played seconds inside the segment beyond each view's first play of each second (a view's watch time there minus its content watched there), summed.",
+            "replay_views": "Views with rewatch_s > 0 in the segment.",
         }, "UTC day of the views."),
     "video_counters": Table(
         "Per video and day: views today, month to date and all time.", "video x day", {
@@ -407,6 +434,19 @@ MACROS: dict[str, Macro] = {
     "creator_stats": Macro("creator_stats(start_date, end_date)", "Per creator: every aggregate over the inclusive date range."),
     "platform_stats": Macro("platform_stats(start_date, end_date)",
                             "One row: every platform aggregate over the inclusive date range."),
+    "video_retention": Macro("video_retention(start_date, end_date)",
+                             "Per video and 10 s segment over the range, from the daily heatmap: video_views, views, "
+                             "retention_pct (views / video_views * 100), watch_time_s, rewatch_s, replay_views, "
+                             "drop_offs, drop_off_rate (drop_offs / views)."),
+    "key_moments": Macro("key_moments(start_date, end_date)",
+                         "One row per key moment (video_id, kind, segment_index, value) of the videos with 20+ views: "
+                         "intro (retention_pct of segment 3, videos of 60 s+), spike (up to 3 segments by rewatch_s, "
+                         ">= 2 x the mean, 3+ replay_views), dip (up to 3 by drop_off_rate outside the last 10 %, "
+                         "3+ drop_offs, >= 2 x the median)."),
+    "relative_retention": Macro("relative_retention(start_date, end_date)",
+                                "Per video with 10+ views: avg_completion_ratio, length_bucket, bucket_median_completion "
+                                "of the bucket's 10+-view videos, relative_retention (their ratio, null under 3 videos) "
+                                "and label above_typical (>= 1.1), below_typical (<= 0.9) or typical."),
     "popular_videos": Macro("popular_videos(start_date, end_date, n)",
                             "The n most viewed non-preview videos of the range (ties: more watch time, then id), ranked."),
 }

@@ -95,6 +95,19 @@ PLAYED_RANGES = pa.schema([
     ("to_at", TS),
 ])
 
+# One quality_change event of a view, with the switch it made (sql/marts/quality_changes.sql).
+QUALITY_CHANGES = pa.schema([
+    ("view_id", pa.string()),
+    ("video_id", pa.string()),
+    ("occurred_at", TS),
+    ("position_s", pa.float64()),
+    ("from_rendition", pa.string()),
+    ("to_rendition", pa.string()),
+    ("from_bitrate_kbps", pa.int64()),
+    ("to_bitrate_kbps", pa.int64()),
+    ("direction", pa.string()),
+])
+
 VIEW_IDS = ("view_id", "session_id", "viewer_id", "video_id")
 # `marts/played_ranges` as DuckDB sorts it: the view's key in place of its ids
 RANGE_VALUES = pa.schema([pa.field("view_key", pa.int64())] + [f for f in PLAYED_RANGES if f.name not in VIEW_IDS])
@@ -182,6 +195,7 @@ def _register_view_tables(con: duckdb.DuckDBPyConnection, chunks) -> None:
 def build_playback_sessions(
     con: duckdb.DuckDBPyConnection, day: date, gap_minutes: int = 60,
     write_ranges: Callable[[pa.RecordBatchReader], Any] | None = None,
+    write_quality_changes: Callable[[pa.Table], Any] | None = None,
 ) -> tuple[pa.Table, Any]:
     """Views whose first event is on `day` (UTC) and their played ranges.
 
@@ -189,7 +203,8 @@ def build_playback_sessions(
     `date`) and `video_catalog`. Returns (playback_sessions, played_ranges) with the schemas
     PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column. With `write_ranges`, the
     played ranges are streamed to it instead (millions of rows: never held whole) and its result
-    is returned in their place.
+    is returned in their place. `write_quality_changes`, when given, receives the views'
+    quality_changes (QUALITY_CHANGES, in view and event order).
     """
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_delivery_files AS {load_sql('intermediate/int_delivery_files')}")
@@ -200,6 +215,10 @@ def build_playback_sessions(
         del session_events
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_rebuffers AS {load_sql('intermediate/int_rebuffers')}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
+        if write_quality_changes:  # a few rows: one pass over the event types already in memory
+            write_quality_changes(con.sql(
+                _select_as(QUALITY_CHANGES, f"({load_sql('marts/quality_changes')})") + " ORDER BY view_key, event_index"
+            ).to_arrow_table().cast(QUALITY_CHANGES))
         # their memory serves the fetches
         _drop(con, "int_session_events", "int_view_events", "int_rebuffers", "int_view_clients", "int_view_watching")
         sessions = con.sql(
