@@ -9,7 +9,11 @@ WITH scores AS (
     WHERE date = getvariable('mart_day')
       AND coalesce(counts_as_view, false) AND NOT coalesce(is_bot, false)
 )
-SELECT score, CAST(least(floor(value / 10), 9) * 10 AS BIGINT) AS bucket_start, count(*) AS views
+SELECT
+    score,
+    -- least() skips nulls: a view without the score would land in 90
+    CASE WHEN value IS NOT NULL THEN CAST(least(floor(value / 10), 9) * 10 AS BIGINT) END AS bucket_start,
+    count(*) AS views
 FROM scores
 GROUP BY ALL
 ORDER BY score, bucket_start NULLS LAST
