@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date
 from statistics import median
 
 from analytics_pipeline.lib.generator.agents import SLOW_START_MARK, STALL_HEAVY_MARK
@@ -50,7 +51,7 @@ def test_many_viewers_go_back_to_the_passage_and_leave_at_the_point():
 
 
 def test_the_catalog_and_the_audience_carry_the_plants():
-    catalog = build_catalog(3, __import__("datetime").date(2026, 6, 1))
+    catalog = build_catalog(3, date(2026, 6, 1))
     long = [v for v in catalog.videos if v.duration_s >= 90]
     assert long and all(0.4 * v.duration_s <= v.rewatch_at_s < 0.7 * v.duration_s for v in long)
     assert all(0.15 * v.duration_s <= v.leave_at_s < 0.35 * v.duration_s for v in long)

@@ -1,7 +1,7 @@
 """Insight scenarios (insights.md): raw player events and, computed by hand from the spec, the
 experience scores, quality switches, retention figures and key moments they must give.
 
-Ids are disjoint from scenarios/playback.py. Everything happens on `DAY`.
+Ids are disjoint from scenarios/playback.py. Everything happens on its `DAY`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from analytics_pipeline_tests.scenarios.playback import DAY, at, timeline, video
+from analytics_pipeline_tests.scenarios.playback import at, timeline, video
 
 T0 = at("09:00:00")
 
