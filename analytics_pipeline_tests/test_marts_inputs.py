@@ -29,13 +29,20 @@ SESSIONS = pa.schema([
     ("max_position_s", pa.float64()), ("saves", pa.int64()), ("shares", pa.int64()),
     ("clicks", pa.int64()), ("skips", pa.int64()), ("engaged", pa.bool_()),
     ("device_type", pa.string()), ("browser", pa.string()), ("os", pa.string()),
-    ("country", pa.string()), ("player", pa.string()), ("unknown_video", pa.bool_()), ("date", pa.date32()),
+    ("country", pa.string()), ("player", pa.string()), ("unknown_video", pa.bool_()),
+    ("playback_success_score", pa.float64()), ("startup_score", pa.float64()),
+    ("smoothness_score", pa.float64()), ("experience_score", pa.float64()), ("date", pa.date32()),
 ])
 RANGES = pa.schema([
     ("view_id", pa.string()), ("session_id", pa.string()), ("viewer_id", pa.string()),
     ("video_id", pa.string()), ("range_start_s", pa.float64()), ("range_end_s", pa.float64()),
     ("played_s", pa.float64()), ("rate", pa.float64()), ("rendition", pa.string()),
     ("bitrate_kbps", pa.int64()), ("from_at", TS), ("to_at", TS), ("date", pa.date32()),
+])
+QUALITY = pa.schema([
+    ("view_id", pa.string()), ("video_id", pa.string()), ("occurred_at", TS), ("position_s", pa.float64()),
+    ("from_rendition", pa.string()), ("to_rendition", pa.string()), ("from_bitrate_kbps", pa.int64()),
+    ("to_bitrate_kbps", pa.int64()), ("direction", pa.string()), ("date", pa.date32()),
 ])
 CATALOG = pa.schema([
     ("video_id", pa.string()), ("title", pa.string()), ("duration_s", pa.float64()),
@@ -72,7 +79,8 @@ def view(view_id, video_id, viewer_id, start, end, **kw) -> dict:
         playback_failed=False, rebuffer_count=0, rebuffer_s=0.0, seek_count=0, play_count=1,
         pause_count=0, error_count=0, quality_change_count=0, last_position_s=0.0, max_position_s=0.0,
         saves=0, shares=0, clicks=0, skips=0, engaged=False, device_type="desktop", browser="Chrome",
-        os="Linux", country="FR", player="html5", unknown_video=False, date=start.date(),
+        os="Linux", country="FR", player="html5", unknown_video=False, playback_success_score=None,
+        startup_score=None, smoothness_score=None, experience_score=None, date=start.date(),
     )
     row.update(kw)
     return row
@@ -92,10 +100,12 @@ def register(con, name: str, rows: list[dict], schema: pa.Schema) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}_arrow")
 
 
-def make_con(sessions=(), ranges=(), audit=(), day_counts=(), prev_counters=None, prev_progress=None):
+def make_con(sessions=(), ranges=(), audit=(), day_counts=(), prev_counters=None, prev_progress=None,
+             quality_changes=()):
     con = connect()
     register(con, "playback_sessions", list(sessions), SESSIONS)
     register(con, "played_ranges", list(ranges), RANGES)
+    register(con, "quality_changes", list(quality_changes), QUALITY)
     register(con, "video_catalog", [
         dict(video_id=v, title=f"Title {v}", duration_s=d, course_id=c, creator_id=k, is_preview=p)
         for v, d, c, k, p in VIDEOS

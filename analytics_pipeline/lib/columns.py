@@ -89,6 +89,10 @@ AGGREGATE_COLUMNS = {
     "rebuffer_s": "Time spent rebuffering (seconds).",
     "rebuffer_ratio": "rebuffer_s / (rebuffer_s + watch_time_s) (0..1); null when both are 0.",
     "rebuffers_per_minute": "rebuffer_count / (watch_time_s / 60); null without watch time.",
+    "playback_success_score": "Mean playback_success_score (0-100) of the views that have one.",
+    "startup_score": "Mean startup_score (0-100) of the views that have one.",
+    "smoothness_score": "Mean smoothness_score (0-100) of the views that have one.",
+    "experience_score": "Mean experience_score (0-100) of the views that have one.",
 }
 
 PEAK_CONCURRENT = "Largest number of views active at one instant of the day (a view is active from its first to its last event)."
@@ -217,6 +221,10 @@ TABLES: dict[str, Table] = {
             "country": "ISO 3166-1 alpha-2 country of the client.",
             "player": "Player that sent the events.",
             "unknown_video": "True when video_id is missing from the catalog.",
+            "playback_success_score": "0 when playback failed; 50 when it exited before start after at least 1 s (first to last event); null when it exited before start in under 1 s or has no playback event; else 100.",
+            "startup_score": "100 * 8 / (8 + startup_time_ms / 1000); null without a startup time.",
+            "smoothness_score": "For views that reached playing: mean of 100 / sqrt(1 + (rebuffer_count / 2)^2) and 100 * exp(-10 * rebuffer_s / (rebuffer_s + watch_time_s)); else null.",
+            "experience_score": "null when playback_success_score is; it when below 100; else the mean of startup_score and smoothness_score (those not null).",
         }, "UTC day of the view's first event."),
     "played_ranges": Table(
         "One row per counted played range of a view, with the rendition in force.", "one played range of a view", {
@@ -233,11 +241,36 @@ TABLES: dict[str, Table] = {
             "from_at": "Time of the event that opens the range (UTC).",
             "to_at": "Time of the event that closes the range (UTC).",
         }, "UTC day of the view's first event."),
+    "quality_changes": Table(
+        "One row per quality_change event of a view: the rendition it switched from and to, and the direction.",
+        "one quality_change event", {
+            "view_id": "The view (playback_sessions.view_id).",
+            "video_id": "Platform video id.",
+            "occurred_at": "When the switch happened (UTC).",
+            "position_s": "Playhead at the switch (seconds).",
+            "from_rendition": "Rendition of the view's previous quality_change; null for its first.",
+            "to_rendition": "Rendition switched to, e.g. 1080p.",
+            "from_bitrate_kbps": "Bitrate of the previous quality_change (kbit/s); null for the first or when not sent.",
+            "to_bitrate_kbps": "Bitrate switched to (kbit/s), else null.",
+            "direction": "up, down or same: by bitrate when both are known, else by rendition height (720p < 1080p), "
+                         "else same for the same rendition; null when the previous is unknown.",
+        }, "UTC day of the view's first event."),
     "video_daily": Table(
         "Per video and day: views, uniques, watch time, completion, engagement, QoE, peak concurrency.", "video x day",
         {"video_id": "Platform video id.", "course_id": "Course of the video, else null.",
          "creator_id": "Creator of the video, else null.", **AGGREGATE_COLUMNS,
-         "peak_concurrent_views": PEAK_CONCURRENT}, "UTC day of the views."),
+         "peak_concurrent_views": PEAK_CONCURRENT,
+         "plays_started": "Views with a played range.",
+         "reached_25": "Views one of whose played ranges contains 25 % of duration_s (start <= point <= end; a seek over it does not count).",
+         "reached_50": "Views one of whose played ranges contains 50 % of duration_s.",
+         "reached_75": "Views one of whose played ranges contains 75 % of duration_s.",
+         "reached_95": "Views one of whose played ranges contains 95 % of duration_s.",
+         "quality_switches": "quality_change events of the views with a known direction (up + down + same).",
+         "up_switches": "Of those, switches to a higher bitrate (or rendition).",
+         "down_switches": "Of those, switches to a lower bitrate (or rendition).",
+         "up_switch_share": "up_switches / quality_switches (0..1); null without a switch.",
+         "down_switch_share": "down_switches / quality_switches (0..1); null without a switch.",
+         }, "UTC day of the views."),
     "course_daily": Table(
         "Per course and day: aggregates over its videos, most viewed and least completed video.", "course x day", {
             "course_id": "Course id.", **AGGREGATE_COLUMNS, "videos_watched": VIDEOS_WATCHED,
@@ -292,6 +325,8 @@ TABLES: dict[str, Table] = {
             "watch_time_s": "Seconds played inside the segment (rewatches count again).",
             "drop_offs": "Views not completed whose last_position_s falls in the segment.",
             "retention_pct": "views / the video's views that day * 100 (percent).",
+            "rewatch_s": "Played seconds inside the segment beyond each view's first play of each second (a view's watch time there minus its content watched there), summed.",
+            "replay_views": "Views with rewatch_s > 0 in the segment.",
         }, "UTC day of the views."),
     "video_counters": Table(
         "Per video and day: views today, month to date and all time.", "video x day", {
@@ -405,6 +440,19 @@ MACROS: dict[str, Macro] = {
     "creator_stats": Macro("creator_stats(start_date, end_date)", "Per creator: every aggregate over the inclusive date range."),
     "platform_stats": Macro("platform_stats(start_date, end_date)",
                             "One row: every platform aggregate over the inclusive date range."),
+    "video_retention": Macro("video_retention(start_date, end_date)",
+                             "Per video and 10 s segment over the range, from the daily heatmap: video_views, views, "
+                             "retention_pct (views / video_views * 100), watch_time_s, rewatch_s, replay_views, "
+                             "drop_offs, drop_off_rate (drop_offs / views)."),
+    "key_moments": Macro("key_moments(start_date, end_date)",
+                         "One row per key moment (video_id, kind, segment_index, value) of the videos with 20+ views: "
+                         "intro (retention_pct of segment 3, videos of 60 s+), spike (up to 3 segments by rewatch_s, "
+                         ">= 2 x the mean, 3+ replay_views), dip (up to 3 by drop_off_rate outside the last 10 %, "
+                         "3+ drop_offs, >= 2 x the median)."),
+    "relative_retention": Macro("relative_retention(start_date, end_date)",
+                                "Per video with 10+ views: avg_completion_ratio, length_bucket, bucket_median_completion "
+                                "of the bucket's 10+-view videos, relative_retention (their ratio, null under 3 videos) "
+                                "and label above_typical (>= 1.1), below_typical (<= 0.9) or typical."),
     "popular_videos": Macro("popular_videos(start_date, end_date, n)",
                             "The n most viewed non-preview videos of the range (ties: more watch time, then id), ranked."),
 }

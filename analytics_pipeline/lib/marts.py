@@ -45,7 +45,10 @@ _CATALOG = MartInput("video_catalog", None)
 # mart -> {relation name the SQL reads -> where it comes from}
 MART_INPUTS: dict[str, dict[str, MartInput]] = {
     # D-1: views that began before midnight and are still active count in D's peak.
-    "video_daily": {"playback_sessions": MartInput("playback_sessions", (-1, 0)), "video_catalog": _CATALOG},
+    "video_daily": {
+        "playback_sessions": MartInput("playback_sessions", (-1, 0)), "played_ranges": _RANGES_D, "video_catalog": _CATALOG,
+        "quality_changes": MartInput("quality_changes", (0, 0)),
+    },
     "course_daily": {"playback_sessions": _SESSIONS_D, "video_catalog": _CATALOG},
     "creator_daily": {"playback_sessions": _SESSIONS_D, "video_catalog": _CATALOG},
     "platform_daily": {
@@ -126,6 +129,25 @@ def build_daily_marts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, pa
     finally:
         for model in _SHARED_MODELS:
             con.execute(f"DROP TABLE IF EXISTS {model}")
+
+
+# What the day's pictures in Dagster mark (not lake tables): key_moments(D, D) and the
+# distribution of the views' experience scores.
+DAY_INSIGHTS = ("key_moments", "experience_scores")
+
+
+def build_day_insights(con: duckdb.DuckDBPyConnection, marts: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """After `build_daily_marts` on `con`: the day's key moments, by the warehouse's own macro over
+    the day's `video_daily` and `video_heatmap_daily` rows, and `marts/day_experience_scores`."""
+    for name in ("video_daily", "video_heatmap_daily"):
+        con.register(f"__{name}_day", marts[name])
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, getvariable('mart_day') AS date FROM __{name}_day")
+    con.execute(load_sql("warehouse/retention_macros"))
+    moments = con.sql("SELECT * FROM key_moments(getvariable('mart_day'), getvariable('mart_day'))")
+    return {
+        "key_moments": moments.to_arrow_table(),
+        "experience_scores": con.sql(load_sql("marts/day_experience_scores")).to_arrow_table(),
+    }
 
 
 def build_viewer_progress(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:

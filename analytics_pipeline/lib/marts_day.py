@@ -11,14 +11,16 @@ from datetime import date
 import pyarrow as pa
 
 from analytics_pipeline.lib import duck, schemas
-from analytics_pipeline.lib.marts import DAILY_MARTS, MART_SCHEMAS, build_daily_marts, build_viewer_progress, input_days
-from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES
+from analytics_pipeline.lib.marts import (
+    DAILY_MARTS, MART_SCHEMAS, build_daily_marts, build_day_insights, build_viewer_progress, input_days,
+)
+from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES, QUALITY_CHANGES
 from analytics_pipeline.lib.storage import Storage
 
 PROGRESS_HISTORY = "viewer_progress_history"
 INPUT_SCHEMAS = {
     "playback_sessions": PLAYBACK_SESSIONS, "played_ranges": PLAYED_RANGES, "video_catalog": schemas.VIDEO_CATALOG,
-    "ingest_audit": schemas.INGEST_AUDIT, **MART_SCHEMAS,
+    "ingest_audit": schemas.INGEST_AUDIT, "quality_changes": QUALITY_CHANGES, **MART_SCHEMAS,
 }
 
 
@@ -39,14 +41,16 @@ def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...]) -
 
 
 def build_marts_day(storage: Storage, day: date, marts: tuple[str, ...] = DAILY_MARTS) -> dict[str, pa.Table]:
-    """Write the day's partitions of `marts` (all daily marts by default); returns them."""
+    """Write the day's partitions of `marts` (all daily marts by default); returns them, and with
+    all of them the day's insights too (`DAY_INSIGHTS`, not written)."""
     con = duck.connect()
     _register_inputs(con, storage, day, marts)
     tables = build_daily_marts(con, day)
+    insights = build_day_insights(con, tables) if set(marts) == set(DAILY_MARTS) else {}
     con.close()
     for name in marts:
         storage.write_partition(name, day, tables[name])
-    return {name: tables[name] for name in marts}
+    return {**{name: tables[name] for name in marts}, **insights}
 
 
 def build_progress_day(storage: Storage, day: date) -> pa.Table:

@@ -43,12 +43,22 @@ AGGREGATE_FIELDS = [
     ("rebuffer_s", pa.float64()),
     ("rebuffer_ratio", pa.float64()),
     ("rebuffers_per_minute", pa.float64()),
+    # insights.md, viewer experience scores: means over the views that have one
+    ("playback_success_score", pa.float64()),
+    ("startup_score", pa.float64()),
+    ("smoothness_score", pa.float64()),
+    ("experience_score", pa.float64()),
 ]
 
 VIDEO_DAILY = pa.schema(
     [("video_id", pa.string()), ("course_id", pa.string()), ("creator_id", pa.string())]
     + AGGREGATE_FIELDS
     + [("peak_concurrent_views", pa.int64())]
+    # insights.md, audience retention
+    + [(name, pa.int64()) for name in ("plays_started", "reached_25", "reached_50", "reached_75", "reached_95")]
+    # insights.md, quality_changes: the share of up and down switches
+    + [(name, pa.int64()) for name in ("quality_switches", "up_switches", "down_switches")]
+    + [("up_switch_share", pa.float64()), ("down_switch_share", pa.float64())]
 )
 
 COURSE_DAILY = pa.schema(
@@ -106,6 +116,8 @@ VIDEO_HEATMAP_DAILY = pa.schema([
     ("watch_time_s", pa.float64()),
     ("drop_offs", pa.int64()),
     ("retention_pct", pa.float64()),
+    ("rewatch_s", pa.float64()),
+    ("replay_views", pa.int64()),
 ])
 
 VIDEO_COUNTERS = pa.schema([

@@ -24,12 +24,32 @@ def heat_colour(share: float) -> tuple[int, int, int]:
     return (255 - int(55 * s), int(255 * (1 - s)), int(255 * (1 - s)))
 
 
-def heatmap_png(rows: list[list[float]], cell: int = 8) -> bytes:
-    """One band per row, one cell per value in [0, 1], scaled up `cell` times."""
+def heatmap_png(rows: list[list[float]], cell: int = 8,
+                marks: list[dict[int, tuple[int, int, int]]] | None = None) -> bytes:
+    """One band per row, one cell per value in [0, 1], scaled up `cell` times; `marks[i]` colours
+    segments of band i in a strip under it (white elsewhere)."""
     width = max((len(r) for r in rows), default=1) or 1
+    white = (255, 255, 255)
     pixels = []
-    for values in rows:
-        band = [heat_colour(values[i]) if i < len(values) else (235, 235, 235) for i in range(width)]
-        scaled = [px for px in band for _ in range(cell)]
-        pixels += [scaled] * cell + [[(255, 255, 255)] * (width * cell)] * 2
-    return encode_png(pixels or [[(255, 255, 255)]])
+    for i, values in enumerate(rows):
+        band = [heat_colour(values[j]) if j < len(values) else (235, 235, 235) for j in range(width)]
+        pixels += [[px for px in band for _ in range(cell)]] * cell
+        if marks is not None:
+            strip = [marks[i].get(j, white) for j in range(width)]
+            pixels += [[px for px in strip for _ in range(cell)]] * max(2, cell // 2)
+        pixels += [[white] * (width * cell)] * 2
+    return encode_png(pixels or [[white]])
+
+
+def bars_png(values: list[float], colour: tuple[int, int, int] = (60, 110, 200), bar: int = 16, height: int = 80) -> bytes:
+    """A bar per value, bottom-aligned, the largest `height` pixels tall, a pixel of gap between."""
+    top = max(values, default=0) or 1
+    heights = [round(height * max(0.0, v) / top) for v in values]
+    pixels = []
+    for y in range(height, 0, -1):
+        row = []
+        for h in heights:
+            row += [colour if h >= y else (255, 255, 255)] * (bar - 1) + [(255, 255, 255)]
+        pixels.append(row)
+    pixels.append([(120, 120, 120)] * (len(values) * bar))  # the axis
+    return encode_png(pixels if values else [[(255, 255, 255)]])

@@ -26,7 +26,7 @@ from analytics_pipeline.lib.frozen import FREEZING_TABLES, record_frozen_days
 from analytics_pipeline.lib.storage import Storage
 
 LANDING_EVENTS = "landing/events"
-EVENT_TABLES = ("events", "event_arrivals", "playback_sessions", "played_ranges")
+EVENT_TABLES = ("events", "event_arrivals", "playback_sessions", "played_ranges", "quality_changes")
 ENV = {
     "landing_days": "ANALYTICS_RETENTION_LANDING_DAYS",
     "quarantine_days": "ANALYTICS_RETENTION_QUARANTINE_DAYS",

@@ -73,6 +73,10 @@ PLAYBACK_SESSIONS = pa.schema([
     ("country", pa.string()),
     ("player", pa.string()),
     ("unknown_video", pa.bool_()),
+    ("playback_success_score", pa.float64()),
+    ("startup_score", pa.float64()),
+    ("smoothness_score", pa.float64()),
+    ("experience_score", pa.float64()),
 ])
 
 # One counted played range of a view (the heatmap and rendition tables are built from these).
@@ -89,6 +93,19 @@ PLAYED_RANGES = pa.schema([
     ("bitrate_kbps", pa.int64()),
     ("from_at", TS),
     ("to_at", TS),
+])
+
+# One quality_change event of a view, with the switch it made (sql/marts/quality_changes.sql).
+QUALITY_CHANGES = pa.schema([
+    ("view_id", pa.string()),
+    ("video_id", pa.string()),
+    ("occurred_at", TS),
+    ("position_s", pa.float64()),
+    ("from_rendition", pa.string()),
+    ("to_rendition", pa.string()),
+    ("from_bitrate_kbps", pa.int64()),
+    ("to_bitrate_kbps", pa.int64()),
+    ("direction", pa.string()),
 ])
 
 VIEW_IDS = ("view_id", "session_id", "viewer_id", "video_id")
@@ -178,6 +195,7 @@ def _register_view_tables(con: duckdb.DuckDBPyConnection, chunks) -> None:
 def build_playback_sessions(
     con: duckdb.DuckDBPyConnection, day: date, gap_minutes: int = 60,
     write_ranges: Callable[[pa.RecordBatchReader], Any] | None = None,
+    write_quality_changes: Callable[[pa.Table], Any] | None = None,
 ) -> tuple[pa.Table, Any]:
     """Views whose first event is on `day` (UTC) and their played ranges.
 
@@ -185,7 +203,8 @@ def build_playback_sessions(
     `date`) and `video_catalog`. Returns (playback_sessions, played_ranges) with the schemas
     PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column. With `write_ranges`, the
     played ranges are streamed to it instead (millions of rows: never held whole) and its result
-    is returned in their place.
+    is returned in their place. `write_quality_changes`, when given, receives the views'
+    quality_changes (QUALITY_CHANGES, in view and event order).
     """
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_delivery_files AS {load_sql('intermediate/int_delivery_files')}")
@@ -196,6 +215,10 @@ def build_playback_sessions(
         del session_events
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_rebuffers AS {load_sql('intermediate/int_rebuffers')}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
+        if write_quality_changes:  # a few rows: one pass over the event types already in memory
+            write_quality_changes(con.sql(
+                _select_as(QUALITY_CHANGES, f"({load_sql('marts/quality_changes')})") + " ORDER BY view_key, event_index"
+            ).to_arrow_table().cast(QUALITY_CHANGES))
         # their memory serves the fetches
         _drop(con, "int_session_events", "int_view_events", "int_rebuffers", "int_view_clients", "int_view_watching")
         sessions = con.sql(

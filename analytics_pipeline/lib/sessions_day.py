@@ -1,4 +1,4 @@
-"""One day of `playback_sessions` and `played_ranges` from the lake (events of D-1..D+1)."""
+"""One day of `playback_sessions`, `played_ranges` and `quality_changes` from the lake (events of D-1..D+1)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,11 @@ def _build(con, storage: Storage, day: date, gap_minutes: int) -> dict:
     )
     duck.register_snapshot(con, "video_catalog", storage, "video_catalog", schemas.VIDEO_CATALOG)
     ranges_file = storage.partition_file("played_ranges", day)
+    changes = []
     sessions, ranges = build_playback_sessions(
-        con, day, gap_minutes, write_ranges=lambda batches: storage.write_parquet_batches(ranges_file, batches)
+        con, day, gap_minutes, write_ranges=lambda batches: storage.write_parquet_batches(ranges_file, batches),
+        write_quality_changes=changes.append,
     )
     storage.write_partition("playback_sessions", day, sessions)
-    return {"views": sessions.num_rows, "ranges": ranges, "sessions": sessions}
+    storage.write_partition("quality_changes", day, changes[0])
+    return {"views": sessions.num_rows, "ranges": ranges, "sessions": sessions, "quality_changes": changes[0]}

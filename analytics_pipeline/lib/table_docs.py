@@ -22,7 +22,7 @@ from analytics_pipeline.lib.marts_day import PROGRESS_HISTORY
 from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS, VIEWER_PROGRESS
 from analytics_pipeline.lib.providers.parse import PROVIDER_COUNTRY_DAILY, PROVIDER_HEATMAP, PROVIDER_VIDEO_DAILY
 from analytics_pipeline.lib.providers.reconcile import RECONCILIATION
-from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES
+from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES, QUALITY_CHANGES
 
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 
@@ -37,6 +37,7 @@ LAKE_SCHEMAS: dict[str, pa.Schema] = {
     "video_catalog": schemas.VIDEO_CATALOG,
     "playback_sessions": PLAYBACK_SESSIONS,
     "played_ranges": PLAYED_RANGES,
+    "quality_changes": QUALITY_CHANGES,
     **MART_SCHEMAS,
     PROGRESS_HISTORY: VIEWER_PROGRESS,
     "provider_video_daily": PROVIDER_VIDEO_DAILY,

@@ -21,12 +21,17 @@ import duckdb
 import pyarrow as pa
 from filelock import FileLock
 
-from analytics_pipeline.lib.duck import SQL_DIR, sql_string
+from analytics_pipeline.lib.duck import SQL_DIR, load_sql, sql_string
 from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.table_docs import comment_statements, with_partition_key
 
 LOCK_TIMEOUT_S = 15 * 60  # a warehouse build takes seconds; waiting longer means a stuck holder
+# sql/warehouse files, in order, and the tables each needs (DuckDB binds a macro's tables at creation)
+MACRO_FILES = (
+    ("macros", {"playback_sessions"}),
+    ("retention_macros", {"playback_sessions", "video_catalog", "video_daily", "video_heatmap_daily"}),
+)
 
 
 def lake_tables(storage: Storage) -> dict[str, str]:
@@ -80,9 +85,10 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
                 con.register("_empty", with_partition_key(table, schema).empty_table())  # a daily table has `date` even empty
                 con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _empty")
                 con.unregister("_empty")
-        macros = SQL_DIR / "warehouse" / "macros.sql"
-        if macros.exists() and "playback_sessions" in tables | empty_tables.keys():
-            con.execute(macros.read_text())
+        exposed = tables | empty_tables.keys()
+        for macros, needs in MACRO_FILES:
+            if (SQL_DIR / "warehouse" / f"{macros}.sql").exists() and needs <= exposed:
+                con.execute(load_sql(f"warehouse/{macros}"))
         describe(con)
         con.close()
         os.replace(tmp, target)

@@ -100,6 +100,36 @@ measured AS (
     LEFT JOIN video_catalog AS c ON c.video_id = v.video_id
     LEFT JOIN int_view_watching AS w ON w.view_key = v.view_key
     LEFT JOIN rebuffering AS r ON r.view_key = v.view_key
+),
+
+timed AS (
+    SELECT
+        *,
+        (epoch_ms(ended_at) - epoch_ms(started_at)) / 1000.0 AS wall_time_s,
+        CASE WHEN first_attempt_index < first_playing_index
+            THEN (epoch_ms(first_playing_at) - epoch_ms(first_attempt_at))::DOUBLE
+        END AS startup_time_ms,
+        first_attempt_index IS NOT NULL AND first_playing_index IS NULL AND NOT playback_failed
+            AS exited_before_start
+    FROM measured
+),
+
+scored AS (
+    -- Viewer experience scores, 0-100 (insights.md)
+    SELECT
+        *,
+        CASE
+            WHEN NOT counts_as_view THEN NULL  -- no playback event at all
+            WHEN playback_failed THEN 0.0
+            WHEN exited_before_start THEN CASE WHEN wall_time_s >= 1 THEN 50.0 END
+            ELSE 100.0
+        END AS playback_success_score,
+        100.0 * 8 / (8 + startup_time_ms / 1000) AS startup_score,
+        CASE WHEN first_playing_index IS NOT NULL THEN (
+            100.0 / sqrt(1 + pow(rebuffer_count / 2.0, 2))
+            + 100.0 * exp(-10 * coalesce(rebuffer_s / nullif(rebuffer_s + watch_time_s, 0), 0))
+        ) / 2 END AS smoothness_score
+    FROM timed
 )
 
 SELECT
@@ -114,7 +144,7 @@ SELECT
     creator_id,
     started_at,
     ended_at,
-    (epoch_ms(ended_at) - epoch_ms(started_at)) / 1000.0 AS wall_time_s,
+    wall_time_s,
     event_count::BIGINT AS event_count,
     counts_as_view,
     is_bot,
@@ -123,11 +153,8 @@ SELECT
     content_watched_s,
     CASE WHEN duration_s > 0 THEN least(1.0, content_watched_s / duration_s) END AS completion_ratio,
     coalesce(duration_s > 0 AND least(1.0, content_watched_s / duration_s) >= 0.9, false) AS completed,
-    CASE WHEN first_attempt_index < first_playing_index
-        THEN (epoch_ms(first_playing_at) - epoch_ms(first_attempt_at))::DOUBLE
-    END AS startup_time_ms,
-    first_attempt_index IS NOT NULL AND first_playing_index IS NULL AND NOT playback_failed
-        AS exited_before_start,
+    startup_time_ms,
+    exited_before_start,
     startup_failed,
     playback_failed,
     rebuffer_count::BIGINT AS rebuffer_count,
@@ -149,5 +176,15 @@ SELECT
     os,
     country,
     player,
-    unknown_video
-FROM measured
+    unknown_video,
+    playback_success_score,
+    startup_score,
+    smoothness_score,
+    -- mean of the scores that are not null; null when neither is
+    CASE
+        WHEN playback_success_score < 100 THEN playback_success_score
+        WHEN playback_success_score = 100 THEN
+            (coalesce(startup_score, 0) + coalesce(smoothness_score, 0))
+            / nullif((startup_score IS NOT NULL)::INT + (smoothness_score IS NOT NULL)::INT, 0)
+    END AS experience_score
+FROM scored

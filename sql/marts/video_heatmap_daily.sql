@@ -4,7 +4,9 @@
 -- views / unique_viewers: views with a played range overlapping the segment (positive length);
 -- watch_time_s: played seconds inside the segment; drop_offs: views not completed whose
 -- last_position_s falls in the segment (a position at or past the end goes to the last one);
--- retention_pct = views / views of the video that day * 100.
+-- retention_pct = views / views of the video that day * 100; rewatch_s: played seconds inside
+-- the segment beyond each view's first play of each second, summed over views; replay_views:
+-- views with rewatch_s > 0 there (insights.md).
 WITH day_views AS (
     SELECT view_id, viewer_id, video_id, duration_s, max_position_s, last_position_s,
            coalesce(completed, false) AS completed
@@ -40,17 +42,38 @@ range_segments AS (
 ),
 pieces AS (
     SELECT view_id, viewer_id, video_id, segment_index,
-           least(range_end_s, (segment_index + 1) * 10.0)
-             - greatest(range_start_s, segment_index * 10.0) AS played_in_segment_s
+           greatest(range_start_s, segment_index * 10.0) AS piece_start_s,
+           least(range_end_s, (segment_index + 1) * 10.0) AS piece_end_s
     FROM range_segments
+),
+piece_content AS (
+    -- what each piece adds to the view's content inside the segment: the part beyond the
+    -- furthest end of the view's pieces that start before it there (the union, by start order)
+    SELECT view_id, viewer_id, video_id, segment_index,
+           CAST(piece_end_s - piece_start_s AS DECIMAL(38, 9)) AS played_in_segment_s,
+           CAST(greatest(0.0, piece_end_s - greatest(piece_start_s, coalesce(max(piece_end_s) OVER (
+               PARTITION BY view_id, segment_index ORDER BY piece_start_s, piece_end_s
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), piece_start_s))) AS DECIMAL(38, 9)) AS new_content_s
+    FROM pieces
+    WHERE piece_end_s > piece_start_s
+),
+view_segments AS (
+    -- exact sums (DECIMAL): see warehouse/macros.sql; rewatch_s (insights.md) = the view's
+    -- watch time inside the segment minus its content watched inside it
+    SELECT video_id, segment_index, view_id, any_value(viewer_id) AS viewer_id,
+           sum(played_in_segment_s) AS played_s,
+           sum(played_in_segment_s) - sum(new_content_s) AS rewatch_s
+    FROM piece_content
+    GROUP BY video_id, segment_index, view_id
 ),
 played AS (
     SELECT video_id, segment_index,
-           count(DISTINCT view_id) AS views,
+           count(*) AS views,
            count(DISTINCT viewer_id) AS unique_viewers,
-           CAST(sum(CAST(played_in_segment_s AS DECIMAL(38, 9))) AS DOUBLE) AS watch_time_s  -- exact: see warehouse/macros.sql
-    FROM pieces
-    WHERE played_in_segment_s > 0
+           CAST(sum(played_s) AS DOUBLE) AS watch_time_s,
+           CAST(sum(rewatch_s) AS DOUBLE) AS rewatch_s,
+           count(*) FILTER (WHERE rewatch_s > 0) AS replay_views
+    FROM view_segments
     GROUP BY video_id, segment_index
 ),
 drops AS (
@@ -71,7 +94,9 @@ SELECT
     coalesce(p.unique_viewers, 0) AS unique_viewers,
     coalesce(p.watch_time_s, 0.0) AS watch_time_s,
     coalesce(d.drop_offs, 0) AS drop_offs,
-    ratio_or_null(coalesce(p.views, 0) * 100, s.video_views) AS retention_pct
+    ratio_or_null(coalesce(p.views, 0) * 100, s.video_views) AS retention_pct,
+    coalesce(p.rewatch_s, 0.0) AS rewatch_s,
+    coalesce(p.replay_views, 0) AS replay_views
 FROM segments AS s
 LEFT JOIN played AS p ON p.video_id = s.video_id AND p.segment_index = s.segment_index
 LEFT JOIN drops AS d ON d.video_id = s.video_id AND d.segment_index = s.segment_index

@@ -43,7 +43,8 @@ SELECT
     coalesce(s.saves, 0) AS saves,
     coalesce(s.shares, 0) AS shares,
     coalesce(s.clicks, 0) AS clicks,
-    coalesce(s.skips, 0) AS skips
+    coalesce(s.skips, 0) AS skips,
+    s.playback_success_score, s.startup_score, s.smoothness_score, s.experience_score
 FROM playback_sessions AS s
 LEFT JOIN video_catalog AS c ON c.video_id = s.video_id
 WHERE s.date BETWEEN CAST(start_date AS DATE) AND CAST(end_date AS DATE);
@@ -81,7 +82,12 @@ WITH sums AS (
         count(*) FILTER (WHERE is_view AND startup_failed) AS startup_failures,
         count(*) FILTER (WHERE is_view AND playback_failed) AS playback_failures,
         CAST(coalesce(sum(rebuffer_count) FILTER (WHERE is_view), 0) AS BIGINT) AS rebuffer_count,
-        CAST(coalesce(sum(CAST(rebuffer_s AS DECIMAL(38, 9))) FILTER (WHERE is_view), 0) AS DOUBLE) AS rebuffer_s
+        CAST(coalesce(sum(CAST(rebuffer_s AS DECIMAL(38, 9))) FILTER (WHERE is_view), 0) AS DOUBLE) AS rebuffer_s,
+        -- viewer experience scores (insights.md): means over the views that have one (avg skips nulls)
+        CAST(avg(CAST(playback_success_score AS DECIMAL(38, 9))) FILTER (WHERE is_view) AS DOUBLE) AS playback_success_score,
+        CAST(avg(CAST(startup_score AS DECIMAL(38, 9))) FILTER (WHERE is_view) AS DOUBLE) AS startup_score,
+        CAST(avg(CAST(smoothness_score AS DECIMAL(38, 9))) FILTER (WHERE is_view) AS DOUBLE) AS smoothness_score,
+        CAST(avg(CAST(experience_score AS DECIMAL(38, 9))) FILTER (WHERE is_view) AS DOUBLE) AS experience_score
     FROM session_facts(start_date, end_date)
     GROUP BY GROUPING SETS (
         (video_id, course_id, creator_id),

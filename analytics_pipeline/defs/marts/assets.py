@@ -4,7 +4,7 @@ from datetime import date
 
 import dagster as dg
 
-from analytics_pipeline.defs.marts.pictures import heatmap_markdown, top_videos_markdown
+from analytics_pipeline.defs.marts.pictures import experience_scores_markdown, heatmap_markdown, top_videos_markdown
 from analytics_pipeline.defs.metadata import checked_partitions, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
@@ -50,9 +50,11 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     for key in context.partition_keys:
         day = date.fromisoformat(key)
         tables = build_marts_day(storage, day)
-        metadata = {name: table_metadata(table) for name, table in tables.items()}
+        metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
         metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
-        metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(tables["video_heatmap_daily"], tables["video_daily"])
+        metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
+            tables["video_heatmap_daily"], tables["video_daily"], tables["key_moments"])
+        metadata["qoe_daily"]["experience_scores"] = experience_scores_markdown(tables["experience_scores"])
         report_partition(context, key, metadata)
         for check, bad in mart_problems(storage, day).items():
             problems[check] += [[key] + r for r in bad]

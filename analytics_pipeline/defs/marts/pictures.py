@@ -1,4 +1,5 @@
-"""Metadata a data engineer looks at: the day's top videos and their heatmaps as a picture."""
+"""Metadata a data engineer looks at: the day's top videos, their heatmaps with key moments marked,
+and the distribution of the views' experience scores, as pictures."""
 
 import base64
 
@@ -6,9 +7,10 @@ import dagster as dg
 import pyarrow as pa
 
 from analytics_pipeline.defs.metadata import preview
-from analytics_pipeline.lib.png import heatmap_png
+from analytics_pipeline.lib.png import bars_png, heatmap_png
 
 TOP = 5
+MOMENT_COLOURS = {"intro": (40, 160, 70), "spike": (40, 90, 220), "dip": (20, 20, 20)}
 
 
 def _top(video_daily: pa.Table) -> list[dict]:
@@ -22,8 +24,18 @@ def top_videos_markdown(video_daily: pa.Table) -> dg.MetadataValue:
                                            "engagement_score", "peak_concurrent_views"])
 
 
-def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table) -> dg.MetadataValue:
-    """Retention per 10 s segment of the day's most viewed videos, one band each (PNG)."""
+def _moment_text(m: dict) -> str:
+    start = m["segment_index"] * 10
+    if m["kind"] == "intro":
+        return f"intro: {m['value']:.0f} % still watching at 30 s"
+    if m["kind"] == "spike":
+        return f"spike {start}-{start + 10} s (rewatched {m['value']:.0f} s)"
+    return f"dip {start}-{start + 10} s ({m['value'] * 100:.0f} % of its viewers leave)"
+
+
+def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table, key_moments: pa.Table | None = None) -> dg.MetadataValue:
+    """Retention per 10 s segment of the day's most viewed videos, one band each (PNG), with a
+    strip under each band marking its key moments: intro green, spike blue, dip black."""
     top = [r["video_id"] for r in _top(video_daily)]
     segments: dict[str, dict[int, float]] = {v: {} for v in top}
     for r in heatmap.select(["video_id", "segment_index", "retention_pct"]).to_pylist():
@@ -32,6 +44,39 @@ def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table) -> dg.MetadataVal
     rows = [[s[i] for i in range(max(s) + 1)] if s else [] for s in (segments[v] for v in top)]
     if not rows:
         return dg.MetadataValue.md("_no views that day_")
-    image = base64.b64encode(heatmap_png(rows)).decode()
-    legend = "\n".join(f"{i + 1}. `{v}`" for i, v in enumerate(top))
-    return dg.MetadataValue.md(f"![heatmap](data:image/png;base64,{image})\n\nBands, top to bottom:\n{legend}")
+    moments: dict[str, list[dict]] = {v: [] for v in top}
+    for m in (key_moments.to_pylist() if key_moments is not None else []):
+        if m["video_id"] in moments:
+            moments[m["video_id"]].append(m)
+    marks = [{m["segment_index"]: MOMENT_COLOURS[m["kind"]] for m in moments[v]} for v in top]
+    image = base64.b64encode(heatmap_png(rows, marks=marks)).decode()
+    legend = "\n".join(
+        f"{i + 1}. `{v}`" + (": " + "; ".join(_moment_text(m) for m in moments[v]) if moments[v] else "")
+        for i, v in enumerate(top)
+    )
+    return dg.MetadataValue.md(
+        f"![heatmap](data:image/png;base64,{image})\n\nBands, top to bottom (under each, key moments: "
+        f"intro green, spike blue, dip black):\n{legend}"
+    )
+
+
+def experience_scores_markdown(distribution: pa.Table) -> dg.MetadataValue:
+    """The day's views per 10-point bucket of each experience score: a bar chart of
+    experience_score and a table of all four (`marts/day_experience_scores`)."""
+    counts: dict[str, dict] = {}
+    for r in distribution.to_pylist():
+        counts.setdefault(r["score"], {})[r["bucket_start"]] = r["views"]
+    if not counts:
+        return dg.MetadataValue.md("_no views that day_")
+    buckets = list(range(0, 100, 10))
+    image = base64.b64encode(bars_png([counts.get("experience_score", {}).get(b, 0) for b in buckets])).decode()
+    names = ["playback_success_score", "startup_score", "smoothness_score", "experience_score"]
+    lines = ["| score | " + " | ".join(f"{b}-{b + 10}" for b in buckets) + " | none |",
+             "|---|" + "---|" * (len(buckets) + 1)]
+    for name in names:
+        row = counts.get(name, {})
+        lines.append(f"| {name} | " + " | ".join(str(row.get(b, 0)) for b in buckets) + f" | {row.get(None, 0)} |")
+    return dg.MetadataValue.md(
+        f"experience_score, views per 10 points (0 to 100):\n\n![experience scores](data:image/png;base64,{image})"
+        "\n\n" + "\n".join(lines)
+    )

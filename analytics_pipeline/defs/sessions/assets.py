@@ -1,4 +1,4 @@
-"""Events to views: `playback_sessions` and their `played_ranges`."""
+"""Events to views: `playback_sessions`, their `played_ranges` and `quality_changes`."""
 
 
 from datetime import date
@@ -14,6 +14,7 @@ from analytics_pipeline.lib.sessions_day import build_sessions_day
 
 # A view of day D may have begun on D-1 (then it is not D's) and may run into D+1.
 PREVIEW_COLUMNS = ["view_id", "video_id", "watch_time_s", "completion_ratio", "startup_time_ms", "rebuffer_count", "device_type"]
+QUALITY_PREVIEW_COLUMNS = ["view_id", "position_s", "from_rendition", "to_rendition", "direction"]
 neighbouring_days = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
 
 
@@ -22,6 +23,8 @@ neighbouring_days = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1,
         dg.AssetSpec("playback_sessions", description="One row per view: watch time, completion, startup, rebuffering, engagement.",
                      deps=[dg.AssetDep("events", partition_mapping=neighbouring_days), "video_catalog"], kinds={"parquet"}),
         dg.AssetSpec("played_ranges", description="One row per counted played range of a view, with the rendition in force.",
+                     deps=[dg.AssetDep("events", partition_mapping=neighbouring_days)], kinds={"parquet"}),
+        dg.AssetSpec("quality_changes", description="One row per quality_change event of a view: from and to rendition, direction.",
                      deps=[dg.AssetDep("events", partition_mapping=neighbouring_days)], kinds={"parquet"}),
     ],
     check_specs=[
@@ -43,6 +46,7 @@ def sessionize(context: dg.AssetExecutionContext, lake: LakeResource):
         report_partition(context, key, {
             "playback_sessions": table_metadata(figures["sessions"], PREVIEW_COLUMNS),
             "played_ranges": {"dagster/row_count": dg.MetadataValue.int(figures["ranges"])},
+            "quality_changes": table_metadata(figures["quality_changes"], QUALITY_PREVIEW_COLUMNS),
         })
     days = [date.fromisoformat(k) for k in context.partition_keys]
     twice = duplicate_view_ids(storage, days, PLAYBACK_SESSIONS)
@@ -50,6 +54,7 @@ def sessionize(context: dg.AssetExecutionContext, lake: LakeResource):
     checked = checked_partitions(context.partition_keys)
     yield dg.MaterializeResult(asset_key="playback_sessions")
     yield dg.MaterializeResult(asset_key="played_ranges")
+    yield dg.MaterializeResult(asset_key="quality_changes")
     yield dg.AssetCheckResult(asset_key="playback_sessions", check_name="no_view_counted_twice", passed=twice == 0,
                               metadata={**checked, "duplicate_views": twice})
     yield dg.AssetCheckResult(asset_key="played_ranges", check_name="watch_time_within_wall_time", passed=too_fast == 0,

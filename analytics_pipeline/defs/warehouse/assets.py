@@ -5,13 +5,15 @@ import dagster as dg
 
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib import schemas
-from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES
+from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES, QUALITY_CHANGES
 from analytics_pipeline.lib.warehouse import build_warehouse
 
-WAREHOUSE_DEPS = ["video_catalog", "events", "events_quarantine", "ingest_audit", "playback_sessions", "played_ranges"]
+WAREHOUSE_DEPS = ["video_catalog", "events", "events_quarantine", "ingest_audit", "playback_sessions", "played_ranges",
+                  "quality_changes"]
 EMPTY_TABLES = {
     "events": schemas.EVENTS, "events_quarantine": schemas.EVENTS_QUARANTINE, "ingest_audit": schemas.INGEST_AUDIT,
     "video_catalog": schemas.VIDEO_CATALOG, "playback_sessions": PLAYBACK_SESSIONS, "played_ranges": PLAYED_RANGES,
+    "quality_changes": QUALITY_CHANGES,
 }
 
 

@@ -39,6 +39,11 @@ CRAWLER_AGENTS = (
     ("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "54.36.{}.{}"),
     ("DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)", "20.191.{}.{}"),
 )
+# Clients planted with poor QoE, so the experience scores differ by browser: Chrome on iOS starts
+# slowly (startup x 4), Samsung Internet stalls often (stall chance x 6).
+SLOW_START_MARK, SLOW_START_FACTOR = "CriOS/", 4.0
+STALL_HEAVY_MARK, STALL_HEAVY_FACTOR = "SamsungBrowser/", 6.0
+
 DEVICE_AGENTS = {"desktop": DESKTOP_AGENTS, "mobile": MOBILE_AGENTS, "tablet": TABLET_AGENTS}
 DEVICE_WEIGHTS = (("desktop", 52), ("mobile", 40), ("tablet", 8))
 

@@ -265,7 +265,9 @@ class _Chunk:
                 else:
                     resume = duration * rng.uniform(0.1, 0.8) if duration > 120 and rng.random() < 0.08 else 0.0
                     t = simulate_view(rng, events, t, duration, resume, device.bandwidth,
-                                      device.mobile_network, feed=rng.random() < 0.04)
+                                      device.mobile_network, feed=rng.random() < 0.04,
+                                      rewatch_at_s=video and video.rewatch_at_s, leave_at_s=video and video.leave_at_s,
+                                      startup_factor=device.startup_factor, stall_factor=device.stall_factor)
                 res.views += 1
                 self.deliver(events, device, tail, properties)
                 produced += len(events)

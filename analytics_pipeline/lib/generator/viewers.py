@@ -10,7 +10,10 @@ import json
 import random
 from dataclasses import dataclass
 
-from .agents import CRAWLER_AGENTS, COUNTRIES, DEVICE_AGENTS, DEVICE_WEIGHTS, client_ip, weighted
+from .agents import (
+    CRAWLER_AGENTS, COUNTRIES, DEVICE_AGENTS, DEVICE_WEIGHTS, SLOW_START_FACTOR, SLOW_START_MARK, STALL_HEAVY_FACTOR,
+    STALL_HEAVY_MARK, client_ip, weighted,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Device:
     bandwidth: float          # 0..1, drives startup delay, rebuffering and renditions
     is_bot: bool
     json_tail: str            # the per-device JSON members, pre-encoded once
+    startup_factor: float = 1.0  # > 1: a slow-starting client (agents.SLOW_START_MARK)
+    stall_factor: float = 1.0    # > 1: a stall-heavy client (agents.STALL_HEAVY_MARK)
 
     @property
     def mobile_network(self) -> bool:
@@ -50,7 +55,9 @@ def _device(rng: random.Random, user_id: str | None, country: str | None, kind: 
     skew = 0 if rng.random() < 0.9 else max(-300_000, min(300_000, int(rng.gauss(0, 40_000))))  # a few clocks are off by seconds
     bandwidth = rng.betavariate(4, 2) if kind == "desktop" else rng.betavariate(2.5, 2)
     return Device(viewer_id, user_id, kind, agent, ip, country, skew, bandwidth, False,
-                  _tail(viewer_id, user_id, agent, ip, country))
+                  _tail(viewer_id, user_id, agent, ip, country),
+                  startup_factor=SLOW_START_FACTOR if SLOW_START_MARK in agent else 1.0,
+                  stall_factor=STALL_HEAVY_FACTOR if STALL_HEAVY_MARK in agent else 1.0)
 
 
 def _crawler(rng: random.Random, number: int) -> Device:

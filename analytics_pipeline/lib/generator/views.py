@@ -27,6 +27,12 @@ NONFATAL_ERRORS = (
     ("keyLoadTimeOut", "Key load timed out, retrying"),
 )
 FASTER_RATES = (1.25, 1.5, 1.5, 1.75, 2.0, 0.75)
+# Of the viewers who pass a video's planted points: the share who go back 10-20 s to watch the
+# passage at rewatch_at_s again, and the share who leave within 5 s after leave_at_s.
+REWATCH_SHARE = 0.35
+LEAVE_SHARE = 0.25
+# The planted behaviour draws from its own generator (seeded by the view's start), so the main
+# stream, and with it every other view, is what it was without it.
 
 
 def _pos(p: float) -> str:
@@ -88,9 +94,12 @@ def simulate_bot_view(rng: random.Random, out: list, t0: int, duration: float) -
 
 
 def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start_pos: float,
-                  bandwidth: float, mobile: bool, feed: bool) -> int:
-    """Append one human view's events; returns the true time of its last event."""
+                  bandwidth: float, mobile: bool, feed: bool, rewatch_at_s: float | None = None,
+                  leave_at_s: float | None = None, startup_factor: float = 1.0, stall_factor: float = 1.0) -> int:
+    """Append one human view's events; returns the true time of its last event. The video's
+    planted points (see REWATCH_SHARE) and the client's startup and stall factors shape it."""
     rnd = rng.random
+    plant = random.Random(t0)
     emit = out.append
     pos = start_pos
     t = t0
@@ -120,7 +129,7 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
             emit((t, "view_end", _pos(pos)))
         return t
 
-    startup = min(30000, int(rng.lognormvariate(math.log(500 + 1500 * (1 - bandwidth)), 0.55)))
+    startup = min(30000, int(startup_factor * rng.lognormvariate(math.log(500 + 1500 * (1 - bandwidth)), 0.55)))
     if rnd() < 0.6:
         emit((t + startup // 2, "quality_change", _pos(pos) + _quality(quality)))
     t += startup
@@ -133,8 +142,12 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
         stop = duration
     else:
         stop = pos + max(1.0, (duration - pos) * rnd() ** 2.2)
+    if leave_at_s is not None and not feed and pos < leave_at_s < stop and plant.random() < LEAVE_SHARE:
+        stop = leave_at_s + plant.uniform(0, 5)
+    rewatch_pending = rewatch_at_s is not None and pos < rewatch_at_s
     # chance, per ~10 s of playing, of a stall, and of any other interruption
     stall_chance = 0.002 + 0.03 * (1 - bandwidth) ** 2
+    planted_stall_chance = stall_chance * (stall_factor - 1)  # on top, from `plant`
     interruption_chance = stall_chance + 0.1
 
     while True:
@@ -153,6 +166,27 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
             break
         t += wall
         pos += wall * rate / 1000
+
+        # at a heartbeat (whose branch draws nothing from `rng`) just past the planted passage
+        if kind == "heartbeat" and rewatch_pending and pos >= rewatch_at_s:
+            rewatch_pending = False
+            if pos - rewatch_at_s < 20 and plant.random() < REWATCH_SHARE:  # back to it, then on as planned
+                emit((t, "heartbeat", _pos(pos) + rate_field))
+                t += 200
+                pos += 0.2 * rate
+                target = max(0.0, rewatch_at_s - plant.uniform(10, 20))
+                emit((t, "seek", f'"from_position_s":{pos:.3f},' + _pos(target) + rate_field))
+                pos = target
+                t += plant.randint(80, 450)
+                emit((t, "playing", _pos(pos) + rate_field))
+                continue
+        if kind == "heartbeat" and planted_stall_chance and plant.random() < planted_stall_chance:
+            emit((t, "buffer_start", _pos(pos) + rate_field))
+            t += min(30000, int(plant.lognormvariate(math.log(900 + 2500 * (1 - bandwidth)), 0.8)))
+            emit((t, "buffer_end", _pos(pos) + rate_field))
+            t += plant.randint(5, 40)
+            emit((t, "playing", _pos(pos) + rate_field))
+            continue
 
         if kind == "heartbeat":
             emit((t, "heartbeat", _pos(pos) + rate_field))
