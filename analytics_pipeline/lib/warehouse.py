@@ -83,6 +83,8 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
         macros = SQL_DIR / "warehouse" / "macros.sql"
         if macros.exists() and "playback_sessions" in tables | empty_tables.keys():
             con.execute(macros.read_text())
+        if {"learner_course_progress", "video_catalog"} <= tables.keys() | empty_tables.keys():
+            con.execute((SQL_DIR / "warehouse" / "learners_at_risk.sql").read_text())
         describe(con)
         con.close()
         os.replace(tmp, target)
