@@ -490,6 +490,9 @@ MACROS: dict[str, Macro] = {
     "course_lectures": Macro("course_lectures()",
                              "Every course's lectures (catalog videos that are not previews) in order: position, then "
                              "published_at, then video_id; lecture_number 1, 2, ..."),
+    "learner_video_completion": Macro("learner_video_completion(start_date, end_date)",
+                                      "Per learner and video: counted views of the range, and completed (a completed "
+                                      "view, or the range's played ranges on any device covering 90 % of the video)."),
     "learner_course_starts": Macro("learner_course_starts(end_date)",
                                    "Per learner and course: the day of the first counted view of the course up to end_date."),
     "course_report": Macro("course_report(start_date, end_date)",

@@ -69,7 +69,9 @@ measured AS (
 dated AS (
     SELECT *,
            CASE WHEN is_new THEN first_active_date
-                WHEN coalesce(progress_pct, 0) > coalesce(prev_progress_pct, 0) THEN getvariable('mart_day')
+                -- the stored state's floats are rounded (marts_schemas.conform): compare rounded
+                WHEN round(coalesce(progress_pct, 0), 6) > round(coalesce(prev_progress_pct, 0), 6)
+                    THEN getvariable('mart_day')
                 ELSE prev_grew_on END AS progress_grew_on,
            CASE WHEN coalesce(all_completed, false) THEN coalesce(prev_completed_date, getvariable('mart_day')) END
                AS completed_date

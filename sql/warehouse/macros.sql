@@ -27,6 +27,7 @@ SELECT
     coalesce(s.course_id, c.course_id) AS course_id,
     coalesce(s.creator_id, c.creator_id) AS creator_id,
     coalesce(c.is_preview, false) AS is_preview,
+    coalesce(c.duration_s, s.duration_s) AS duration_s,
     s.device_type, s.browser, s.os, s.country, s.player,
     coalesce(s.counts_as_view, false) AND NOT coalesce(s.is_bot, false) AS is_view,
     coalesce(s.counts_as_view, false) AND coalesce(s.is_bot, false) AS is_bot_view,
@@ -176,6 +177,44 @@ FROM session_facts(DATE '0001-01-01', end_date)
 WHERE is_view AND course_id IS NOT NULL AND learner_id IS NOT NULL
 GROUP BY learner_id, course_id;
 
+-- Per learner and video over the range: counted views, and completed the way viewer_progress
+-- completes (a completed view, or the union of the range's played ranges, on any device, covering
+-- 90 % of the video), so a lecture finished across devices counts as completed.
+CREATE OR REPLACE MACRO learner_video_completion(start_date, end_date) AS TABLE
+WITH views AS (
+    SELECT view_id, learner_id, video_id, completed, duration_s
+    FROM session_facts(start_date, end_date)
+    WHERE is_view AND learner_id IS NOT NULL
+),
+ranges AS (
+    SELECT v.learner_id, v.video_id, r.range_start_s AS start_s, r.range_end_s AS end_s
+    FROM played_ranges AS r
+    JOIN views AS v ON v.view_id = r.view_id
+    WHERE r.date BETWEEN CAST(start_date AS DATE) AND CAST(end_date AS DATE) AND r.range_end_s > r.range_start_s
+),
+islands AS (
+    SELECT *, sum(starts_island) OVER (PARTITION BY learner_id, video_id ORDER BY start_s, end_s ROWS UNBOUNDED PRECEDING)
+                  AS island
+    FROM (
+        SELECT *, CASE WHEN start_s <= max(end_s) OVER (PARTITION BY learner_id, video_id ORDER BY start_s, end_s
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                       THEN 0 ELSE 1 END AS starts_island
+        FROM ranges
+    )
+),
+watched AS (
+    SELECT learner_id, video_id, sum(island_end - island_start) AS content_watched_s
+    FROM (SELECT learner_id, video_id, min(start_s) AS island_start, max(end_s) AS island_end
+          FROM islands GROUP BY learner_id, video_id, island)
+    GROUP BY learner_id, video_id
+)
+SELECT
+    v.learner_id, v.video_id, count(*) AS views,
+    bool_or(v.completed) OR coalesce(any_value(w.content_watched_s) / max(v.duration_s) >= 0.9, false) AS completed
+FROM views AS v
+LEFT JOIN watched AS w ON w.learner_id = v.learner_id AND w.video_id = v.video_id
+GROUP BY v.learner_id, v.video_id;
+
 -- Per course over the range (insights.md "Courses"): course_stats plus the lecture and learner
 -- figures. Lecture views and completions count the views of the lecture's video; its rewatch
 -- seconds are each view's watch_time_s - content_watched_s (what video_heatmap_daily.rewatch_s
@@ -269,7 +308,8 @@ ORDER BY s.course_id;
 
 -- Per course and lecture in order (insights.md "Courses"): among the learners whose first view of
 -- the course is inside the range, those with a counted view of the lecture in the range
--- (learners_started) and with a completed one (learners_completed); share_of_starters =
+-- (learners_started) and who completed it in the range (learners_completed, across devices: see
+-- learner_video_completion); share_of_starters =
 -- learners_completed / the course's starters (0..1). position = the lecture's place in the
 -- course order (1, 2, ...).
 CREATE OR REPLACE MACRO course_funnel(start_date, end_date) AS TABLE
@@ -282,11 +322,9 @@ sizes AS (
     SELECT course_id, count(*) AS starters FROM starters GROUP BY course_id
 ),
 lecture_views AS (
-    SELECT st.course_id, f.video_id, f.learner_id, bool_or(f.completed) AS completed
-    FROM session_facts(start_date, end_date) AS f
+    SELECT st.course_id, f.video_id, f.learner_id, f.completed
+    FROM learner_video_completion(start_date, end_date) AS f
     JOIN starters AS st ON st.learner_id = f.learner_id
-    WHERE f.is_view
-    GROUP BY st.course_id, f.video_id, f.learner_id
 )
 SELECT
     l.course_id, l.lecture_id, l.lecture_number AS position,
