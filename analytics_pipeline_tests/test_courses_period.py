@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
-from pytest import approx
 
 from analytics_pipeline.lib.marts import create_period_macros
 from analytics_pipeline.lib.marts_schemas import VIDEO_COUNTED_VIEWS, VIEWER_FIRST_VIEWS

@@ -118,9 +118,9 @@ def make_con(sessions=(), ranges=(), audit=(), day_counts=(), prev_counters=None
     con.register("__prev_viewer_progress", prev_progress if prev_progress is not None
                  else marts_schemas.VIEWER_PROGRESS.empty_table())
     con.execute("CREATE OR REPLACE TEMP VIEW prev_viewer_progress AS SELECT * FROM __prev_viewer_progress")
-    dated = lambda schema: schema.append(pa.field("date", pa.date32()))  # noqa: E731 - a partition's Hive key
-    register_table(con, "prev_counted_views", prev_counted, dated(marts_schemas.VIDEO_COUNTED_VIEWS))
-    register_table(con, "earlier_first_views", earlier_first_views, dated(marts_schemas.VIEWER_FIRST_VIEWS))
+    partition_key = pa.field("date", pa.date32())
+    register_table(con, "prev_counted_views", prev_counted, marts_schemas.VIDEO_COUNTED_VIEWS.append(partition_key))
+    register_table(con, "earlier_first_views", earlier_first_views, marts_schemas.VIEWER_FIRST_VIEWS.append(partition_key))
     register_table(con, "learner_course_progress_day", learner_progress_day, marts_schemas.LEARNER_COURSE_PROGRESS)
     register_table(con, "prev_learner_course_progress", prev_learner_progress, marts_schemas.LEARNER_COURSE_PROGRESS)
     return con

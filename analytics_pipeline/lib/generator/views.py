@@ -27,6 +27,8 @@ NONFATAL_ERRORS = (
     ("keyLoadTimeOut", "Key load timed out, retrying"),
 )
 FASTER_RATES = (1.25, 1.5, 1.5, 1.75, 2.0, 0.75)
+HARD_COMPLETION = 0.35    # a hard lesson is finished about a third as often ...
+HARD_REWIND_CHANCE = 0.06  # ... and rewound in about 6 % of its 10-s stretches
 
 
 def _pos(p: float) -> str:
@@ -88,8 +90,10 @@ def simulate_bot_view(rng: random.Random, out: list, t0: int, duration: float) -
 
 
 def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start_pos: float,
-                  bandwidth: float, mobile: bool, feed: bool) -> int:
-    """Append one human view's events; returns the true time of its last event."""
+                  bandwidth: float, mobile: bool, feed: bool, completion_factor: float = 1.0,
+                  hard: bool = False) -> int:
+    """Append one human view's events; returns the true time of its last event. `completion_factor`
+    scales the chance of watching to the end; a `hard` lesson is rewound more often."""
     rnd = rng.random
     emit = out.append
     pos = start_pos
@@ -129,7 +133,7 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
     # where this viewer will stop: the end, or somewhere skewed towards the start
     if feed:
         stop = min(duration, pos + rng.uniform(1.5, 8.0))
-    elif rnd() < _completion_chance(duration):
+    elif rnd() < _completion_chance(duration) * completion_factor * (HARD_COMPLETION if hard else 1.0):
         stop = duration
     else:
         stop = pos + max(1.0, (duration - pos) * rnd() ** 2.2)
@@ -154,6 +158,8 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
         t += wall
         pos += wall * rate / 1000
 
+        if hard and kind == "heartbeat" and rnd() < HARD_REWIND_CHANCE:
+            kind = "seek"  # a hard lesson: the learner goes back over a passage
         if kind == "heartbeat":
             emit((t, "heartbeat", _pos(pos) + rate_field))
         elif kind == "pause":
@@ -170,7 +176,7 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
             t += rng.randint(80, 600)
             emit((t, "playing", _pos(pos) + rate_field))
         elif kind == "seek":
-            t, pos = _seek(rng, emit, t, pos, duration, bandwidth, rate_field)
+            t, pos = _seek(rng, emit, t, pos, duration, bandwidth, rate_field, back_share=0.8 if hard else 0.35)
             if stop <= pos + 1:  # sought past the planned stop: watch a little more from there
                 stop = min(duration, pos + rng.uniform(5, 240))
         elif kind == "rebuffer":
@@ -238,12 +244,12 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
 
 
 def _seek(rng: random.Random, emit, t: int, pos: float, duration: float, bandwidth: float,
-          rate_field: str) -> tuple[int, float]:
+          rate_field: str, back_share: float = 0.35) -> tuple[int, float]:
     """A seek (sometimes two quick ones while scrubbing), the stall it causes, and `playing` again."""
     for n in range(2 if rng.random() < 0.15 else 1):
         if n:
             t += rng.randint(300, 1500)
-        if rng.random() < 0.65:
+        if rng.random() >= back_share:
             target = min(duration - 0.5, pos + rng.uniform(10, 180))
         else:
             target = max(0.0, pos - rng.uniform(5, 90))
