@@ -180,6 +180,12 @@ GROUP BY learner_id, course_id;
 -- Per learner and video over the range: counted views, and completed the way viewer_progress
 -- completes (a completed view, or the union of the range's played ranges, on any device, covering
 -- 90 % of the video), so a lecture finished across devices counts as completed.
+-- A table macro's tables must exist when it is created: a database without played_ranges (only
+-- views and the catalog) gets an empty one, so the other macros still work there.
+CREATE VIEW IF NOT EXISTS played_ranges AS
+SELECT NULL::VARCHAR AS view_id, NULL::DOUBLE AS range_start_s, NULL::DOUBLE AS range_end_s, NULL::DATE AS date
+WHERE false;
+
 CREATE OR REPLACE MACRO learner_video_completion(start_date, end_date) AS TABLE
 WITH views AS (
     SELECT view_id, learner_id, video_id, completed, duration_s
