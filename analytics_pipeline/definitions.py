@@ -61,7 +61,7 @@ def build_defs(settings: Settings) -> dg.Definitions:
     partitions = daily_partitions_from(settings.start_date)
     assets = [
         ingestion.video_catalog, ingestion.ingest_arrivals, ingestion.events, sessions.sessionize,
-        marts.daily_marts, marts.viewer_progress, *providers.assets,
+        marts.daily_marts, marts.learner_progress, *providers.assets,
         warehouse_asset(WAREHOUSE_TABLES, dict(MART_SCHEMAS)),
     ]
     assets = dg.map_asset_specs(lambda spec: _bind(spec, partitions), assets)

@@ -72,6 +72,7 @@ class Runner:
         self.storage = Storage.from_settings(settings)
         self.asset_keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
         self.failed_checks: list[str] = []
+        self.check_warnings: list[str] = []  # checks of WARN severity that did not pass (e.g. at-risk courses)
         self._jobs: dict[frozenset, dg.JobDefinition] = {}
         # what a killed run left: its runs marked failed, its pool slots freed, its temporary files
         for run_id in release_dead_runs(self.instance):
@@ -115,7 +116,11 @@ class Runner:
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed:
                 where = f" {span[0]}..{span[1]}" if span else ""
-                self.failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{where}")
+                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{where}"
+                if evaluation.severity == dg.AssetCheckSeverity.WARN:
+                    self.check_warnings.append(f"{name} did not pass (a warning check)")
+                else:
+                    self.failed_checks.append(name)
         if not result.success:
             raise RunFailed(_failure_line(result, keys, span))
 
@@ -197,6 +202,7 @@ class Runner:
             report.timings["providers"] = self.run_phase("providers", K.PROVIDER_KEYS, report.days, per_day=True)
         report.timings["warehouse"] = self.run_phase("warehouse", K.WAREHOUSE_KEYS, None)
         report.failed_checks = list(self.failed_checks)
+        report.warnings += self.check_warnings
         return report
 
     def lake_lock(self) -> FileLock:

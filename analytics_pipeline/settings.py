@@ -70,6 +70,7 @@ class Settings:
     dagster_home: str | None = None  # DAGSTER_HOME; None: the default home (see instance.py)
     session_gap_minutes: int = 60
     pool_wait_s: int = 900  # how long a command waits for a pool slot a live run holds
+    at_risk_alert_share: float = 0.25  # a course warns when this share of its enrolled learners is at risk
     aws_endpoint_url: str | None = None
     aws_region: str | None = None
     providers: ProvidersConfig = field(default_factory=lambda: providers_config({}))
@@ -132,6 +133,7 @@ def load_settings(env: Mapping[str, str] | None = None, data_root: str | None = 
         dagster_home=env.get("DAGSTER_HOME") or None,
         session_gap_minutes=int(env.get("ANALYTICS_SESSION_GAP_MINUTES") or 60),
         pool_wait_s=int(env.get("ANALYTICS_POOL_WAIT_SECONDS") or 900),
+        at_risk_alert_share=float(env.get("ANALYTICS_AT_RISK_ALERT_SHARE") or 0.25),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_S3"),
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         providers=providers_config(env),

@@ -15,7 +15,7 @@ import duckdb
 from analytics_pipeline.settings import Settings
 
 VIDEO_COLUMNS = ["video_id", "title", "duration_s", "course_id", "creator_id", "is_preview", "provider",
-                 "provider_video_id", "published_at"]
+                 "provider_video_id", "published_at", "position"]
 
 
 def write_events(root: Path | str, arrival: date | str, name: str, events: Iterable[dict | str], gz: bool = False) -> Path:

@@ -21,7 +21,9 @@ from analytics_pipeline_tests.support import lake_rows, lake_snapshot, materiali
 
 START, END = date(2024, 3, 4), date(2024, 3, 5)
 MARTS = ["video_daily", "course_daily", "creator_daily", "platform_daily", "qoe_daily", "rendition_daily",
-         "video_heatmap_daily", "video_counters", "viewer_sessions", "viewer_progress", "viewer_progress_history"]
+         "video_heatmap_daily", "video_counters", "viewer_sessions", "viewer_progress", "viewer_progress_history",
+         "video_counted_views", "viewer_first_views", "learner_course_progress", "learner_course_progress_history",
+         "course_attendance_weekly", "course_cohorts"]
 
 
 def landing_lines(root: Path):

@@ -98,7 +98,9 @@ def read_landing(root) -> list[tuple[date, str, int, str]]:
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory):
     root = tmp_path_factory.mktemp("gen")
-    summary = generate(Storage(str(root)), START, END, EVENTS_PER_DAY, seed=11)
+    # a seed whose 3 days include an offline batch flushed 2 days later (a rare event: 9 of ~18 000
+    # events before the learner personas changed the draws, 0 with seed 11 since)
+    summary = generate(Storage(str(root)), START, END, EVENTS_PER_DAY, seed=12)
     return root, summary, read_landing(root)
 
 

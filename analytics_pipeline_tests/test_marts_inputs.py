@@ -16,7 +16,7 @@ TS = pa.timestamp("ms", tz="UTC")
 
 SESSIONS = pa.schema([
     ("view_id", pa.string()), ("session_id", pa.string()), ("view_seq", pa.int64()),
-    ("viewer_id", pa.string()), ("user_id", pa.string()), ("video_id", pa.string()),
+    ("viewer_id", pa.string()), ("user_id", pa.string()), ("learner_id", pa.string()), ("video_id", pa.string()),
     ("course_id", pa.string()), ("creator_id", pa.string()),
     ("started_at", TS), ("ended_at", TS), ("wall_time_s", pa.float64()), ("event_count", pa.int64()),
     ("counts_as_view", pa.bool_()), ("is_bot", pa.bool_()), ("duration_s", pa.float64()),
@@ -47,6 +47,7 @@ QUALITY = pa.schema([
 CATALOG = pa.schema([
     ("video_id", pa.string()), ("title", pa.string()), ("duration_s", pa.float64()),
     ("course_id", pa.string()), ("creator_id", pa.string()), ("is_preview", pa.bool_()),
+    ("published_at", TS), ("position", pa.int64()),
 ])
 AUDIT = pa.schema([
     ("arrival_date", pa.date32()), ("source_file", pa.string()), ("lines_read", pa.int64()),
@@ -83,6 +84,7 @@ def view(view_id, video_id, viewer_id, start, end, **kw) -> dict:
         startup_score=None, smoothness_score=None, experience_score=None, date=start.date(),
     )
     row.update(kw)
+    row.setdefault("learner_id", row["user_id"] if row.get("user_id") else row["viewer_id"])
     return row
 
 
@@ -100,13 +102,20 @@ def register(con, name: str, rows: list[dict], schema: pa.Schema) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}_arrow")
 
 
+def register_table(con, name: str, table: pa.Table | None, schema: pa.Schema) -> None:
+    """`name` over an Arrow table (empty of `schema` when None)."""
+    con.register(f"__{name}", table if table is not None else schema.empty_table())
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}")
+
+
 def make_con(sessions=(), ranges=(), audit=(), day_counts=(), prev_counters=None, prev_progress=None,
-             quality_changes=()):
+             catalog=None, prev_counted=None, earlier_first_views=None, learner_progress_day=None,
+             prev_learner_progress=None, quality_changes=()):
     con = connect()
     register(con, "playback_sessions", list(sessions), SESSIONS)
     register(con, "played_ranges", list(ranges), RANGES)
     register(con, "quality_changes", list(quality_changes), QUALITY)
-    register(con, "video_catalog", [
+    register(con, "video_catalog", catalog if catalog is not None else [
         dict(video_id=v, title=f"Title {v}", duration_s=d, course_id=c, creator_id=k, is_preview=p)
         for v, d, c, k, p in VIDEOS
     ], CATALOG)
@@ -118,6 +127,11 @@ def make_con(sessions=(), ranges=(), audit=(), day_counts=(), prev_counters=None
     con.register("__prev_viewer_progress", prev_progress if prev_progress is not None
                  else marts_schemas.VIEWER_PROGRESS.empty_table())
     con.execute("CREATE OR REPLACE TEMP VIEW prev_viewer_progress AS SELECT * FROM __prev_viewer_progress")
+    partition_key = pa.field("date", pa.date32())
+    register_table(con, "prev_counted_views", prev_counted, marts_schemas.VIDEO_COUNTED_VIEWS.append(partition_key))
+    register_table(con, "earlier_first_views", earlier_first_views, marts_schemas.VIEWER_FIRST_VIEWS.append(partition_key))
+    register_table(con, "learner_course_progress_day", learner_progress_day, marts_schemas.LEARNER_COURSE_PROGRESS)
+    register_table(con, "prev_learner_course_progress", prev_learner_progress, marts_schemas.LEARNER_COURSE_PROGRESS)
     return con
 
 

@@ -45,7 +45,7 @@ def load_catalog(storage: Storage) -> tuple[pa.Table, list[str]]:
             t = pa.table({c: pa.array([], pa.string()) for c in cols})
         con.register(f"{name}_raw", t)
     optional = {c: (f"v.{c}" if c in videos.column_names else "NULL") for c in
-                ("course_id", "is_preview", "provider", "provider_video_id", "published_at")}
+                ("course_id", "is_preview", "provider", "provider_video_id", "published_at", "position")}
     problems = [
         f"videos.csv row for {r[0]!r} dropped: {r[1]}"
         for r in con.sql(f"""
@@ -65,7 +65,8 @@ def load_catalog(storage: Storage) -> tuple[pa.Table, list[str]]:
                nullif(lower(trim({optional['provider']})), '') AS provider,
                nullif(trim({optional['provider_video_id']}), '') AS provider_video_id,
                try_cast({optional['published_at']} AS TIMESTAMPTZ) AS published_at,
-               c.title AS course_title, cr.name AS creator_name, 'catalog' AS source
+               c.title AS course_title, cr.name AS creator_name, 'catalog' AS source,
+               try_cast(trim({optional['position']}) AS BIGINT) AS position
         FROM (SELECT * FROM videos_raw QUALIFY row_number() OVER (PARTITION BY video_id) = 1) v
         LEFT JOIN (SELECT * FROM courses_raw QUALIFY row_number() OVER (PARTITION BY course_id) = 1) c
                ON c.course_id = nullif(trim({optional['course_id']}), '')

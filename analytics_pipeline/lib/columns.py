@@ -99,19 +99,40 @@ PEAK_CONCURRENT = "Largest number of views active at one instant of the day (a v
 VIDEOS_WATCHED = "Videos with at least one view that day."
 
 PROGRESS_COLUMNS = {
-    "viewer_id": "Stable anonymous client id.",
+    "learner_id": "The learner: the user_id of a signed-in viewer (one learner across devices), else the viewer_id.",
     "video_id": "Platform video id.",
+    "viewer_id": "Stable anonymous client id (device) of the learner's latest view of the video.",
     "user_id": "Account id when signed in (the latest known), else null.",
-    "last_position_s": "Playhead at the end of the viewer's latest view of the video (seconds): where to resume.",
+    "last_position_s": "Playhead at the end of the learner's latest view of the video, on any device (seconds): where to resume.",
     "content_watched_s": "Length of the union of everything played, across all views and days (seconds).",
     "duration_s": "Video length (seconds): the catalog's, else the largest the views reported.",
     "progress_ratio": "min(1, content_watched_s / duration_s) (0..1).",
     "completed": "True when a view was completed or progress_ratio >= 0.9.",
-    "first_watched_at": "Start of the viewer's first view of the video (UTC).",
-    "last_watched_at": "End of the viewer's latest view of the video (UTC).",
-    "views": "Counting, non-bot views of the video by the viewer, all time.",
+    "first_watched_at": "Start of the learner's first view of the video (UTC).",
+    "last_watched_at": "End of the learner's latest view of the video (UTC).",
+    "views": "Counting, non-bot views of the video by the learner, all time.",
     "watch_time_s": "Played seconds of those views, rewatches counted again.",
     "watched_ranges": "Merged played intervals of the video, list of {start_s, end_s} (seconds).",
+    "as_of_date": "Last day whose views are applied.",
+}
+
+LEARNER_COURSE_COLUMNS = {
+    "learner_id": "The learner: user_id when signed in, else viewer_id.",
+    "course_id": "Course id.",
+    "lectures_total": "The course's lectures: its catalog videos that are not previews.",
+    "lectures_started": "Lectures the learner has a counted view of.",
+    "lectures_completed": "Lectures completed per viewer_progress (across devices).",
+    "progress_pct": "lectures_completed / lectures_total * 100; null for a course without lectures.",
+    "first_active_date": "Day of the learner's first counted view of the course (any of its videos, previews included).",
+    "last_active_date": "Day of the learner's latest counted view of the course.",
+    "active_days": "Days with a counted view of the course.",
+    "watch_time_s": "Played seconds of the learner's views of the course (rewatches count again).",
+    "next_lecture_id": "First lecture in course order (position, then published_at, then video_id) not completed; null when all are.",
+    "status": "completed (every lecture completed), dropped (no activity for more than 30 days), at_risk (last "
+              "activity 8 to 30 days ago, or progress_pct has not grown for the last 14 days), else active; the first that applies.",
+    "completed_date": "Day the last lecture got completed; null while not every lecture is.",
+    "progress_grew_on": "Last day progress_pct grew (first_active_date when it never did): at_risk when 14 or more days before as_of_date.",
+    "days_inactive": "as_of_date - last_active_date (days).",
     "as_of_date": "Last day whose views are applied.",
 }
 
@@ -175,6 +196,7 @@ TABLES: dict[str, Table] = {
             "course_title": "Course title from courses.csv, else null.",
             "creator_name": "Creator name from creators.csv, else null.",
             "source": "Where the row comes from: catalog (videos.csv) or bunny (a Bunny video the catalog lacks).",
+            "position": "The lesson's order within its course (videos.csv position), else null: then published_at, then video_id order it.",
         }),
     "playback_sessions": Table(
         "One row per view: watch time, completion, startup, rebuffering, engagement.", "one view", {
@@ -183,6 +205,7 @@ TABLES: dict[str, Table] = {
             "view_seq": "Number of the view within its session (1, 2, ...).",
             "viewer_id": "Stable anonymous client id.",
             "user_id": "Account id when signed in, else null.",
+            "learner_id": "The learner: user_id (the first in the view) when signed in, else viewer_id; one learner across devices.",
             "video_id": "Platform video id.",
             "course_id": "Course of the video (catalog), else null.",
             "creator_id": "Creator of the video (catalog), else null.",
@@ -276,6 +299,9 @@ TABLES: dict[str, Table] = {
             "course_id": "Course id.", **AGGREGATE_COLUMNS, "videos_watched": VIDEOS_WATCHED,
             "most_viewed_video_id": "Video with the most views (ties: more watch time, then smallest id).",
             "least_completed_video_id": "Video with the lowest completion rate among those viewed (ties: more views, then smallest id).",
+            "learners_active": "Distinct learners with a counted view of the course that day.",
+            "learners_new": "Learners whose first counted view of the course was that day.",
+            "learners_at_risk": "Learners whose status in the course is at_risk as of that day (learner_course_progress).",
         }, "UTC day of the views."),
     "creator_daily": Table(
         "Per creator and day: aggregates over their videos and the top video by engagement score.", "creator x day", {
@@ -295,6 +321,8 @@ TABLES: dict[str, Table] = {
             "quarantined": "Lines quarantined from the files that arrived on the day.",
             "late_events": "Events that arrived on the day but happened before it.",
             "unknown_video_events": "Events of the files that arrived on the day whose video is missing from the catalog.",
+            "new_viewers": "Viewers (viewer_id) whose first counted view ever is on the day.",
+            "returning_viewers": "Viewers with a counted view on the day and one on an earlier day; new + returning = unique_viewers.",
         }, "UTC day."),
     "qoe_daily": Table(
         "Per day and device, browser, OS, country, player: views and quality of experience.",
@@ -332,6 +360,7 @@ TABLES: dict[str, Table] = {
         "Per video and day: views today, month to date and all time.", "video x day", {
             "video_id": "Platform video id.",
             "views_today": "Views of the day.",
+            "counted_views_today": "Views of the day the seed counters count: none within 24 hours after the start of the same viewer's last counted view of the video.",
             "views_month_to_date": "Views from the first of the month up to and including the day.",
             "views_total": "Views of all time up to and including the day.",
         }, "UTC day."),
@@ -355,11 +384,65 @@ TABLES: dict[str, Table] = {
             "engagement_rate": "(saves + shares + clicks) / views * 100 (percent); null without views.",
         }, "UTC day of the visit's first event."),
     "viewer_progress": Table(
-        "Per viewer and video, as of the newest built day: resume position, progress, completion.",
-        "viewer x video, as of the last day processed", PROGRESS_COLUMNS),
+        "Per learner and video, as of the newest built day: resume position, progress, completion.",
+        "learner x video, as of the last day processed", PROGRESS_COLUMNS),
     "viewer_progress_history": Table(
         "viewer_progress as it stood after each built day (the next day starts from it).",
-        "viewer x video x day", PROGRESS_COLUMNS, "The day the snapshot is as of (= as_of_date)."),
+        "learner x video x day", PROGRESS_COLUMNS, "The day the snapshot is as of (= as_of_date)."),
+    "video_counted_views": Table(
+        "The views the seed counters count: a viewer's view of a video counts again only 24 hours after their last counted one.",
+        "one counted view (at most one per viewer, video and day)", {
+            "view_id": "The view (playback_sessions.view_id).",
+            "viewer_id": "Stable anonymous client id.",
+            "video_id": "Platform video id.",
+            "started_at": "First event of the view (UTC); the next view of the video by the viewer counts from 24 hours after it.",
+        }, "UTC day of the view."),
+    "viewer_first_views": Table(
+        "Every viewer once, on the day of their first counted view ever (drives new vs returning viewers).",
+        "one viewer", {
+            "viewer_id": "Stable anonymous client id.",
+            "first_view_at": "Start of the viewer's first counted view (UTC).",
+        }, "UTC day of the viewer's first counted view."),
+    "learner_course_progress": Table(
+        "Per learner and course, as of the newest built day: lectures started and completed, progress, activity, status, next lecture.",
+        "learner x course the learner has watched, as of the last day processed", LEARNER_COURSE_COLUMNS),
+    "learner_course_progress_history": Table(
+        "learner_course_progress as it stood after each built day (the next day starts from it).",
+        "learner x course x day", LEARNER_COURSE_COLUMNS, "The day the snapshot is as of (= as_of_date)."),
+    "course_attendance_weekly": Table(
+        "Per course and ISO week (the current partial week included): learners enrolled and attending.",
+        "course x ISO week", {
+            "course_id": "Course id.",
+            "week_start": "Monday of the ISO week.",
+            "learners_enrolled": "Learners who started the course by the week's end and had not completed it before its Monday.",
+            "learners_attending": "Enrolled learners with a counted view of the course that week.",
+            "attendance_rate": "learners_attending / learners_enrolled (0..1).",
+        }, "Monday of the ISO week (= week_start); rewritten by each built day of the week."),
+    "course_cohorts": Table(
+        "Per course, cohort week and week number: how many of a week's new learners are active each later week.",
+        "course x cohort week x week number", {
+            "course_id": "Course id.",
+            "cohort_week": "Monday of the ISO week of the cohort's learners' first view of the course.",
+            "week_number": "Weeks since cohort_week (0 = the cohort's own week).",
+            "cohort_size": "Learners whose first view of the course fell in cohort_week.",
+            "learners_active": "Of them, learners with a counted view of the course in week week_number.",
+            "retention_pct": "learners_active / cohort_size * 100 (percent).",
+        }, "Monday of the week the row counts activity for (cohort_week + 7 * week_number); rewritten by each built day of the week."),
+    "learners_at_risk": Table(
+        "The risk alert list: every learner whose status in a course is at_risk, the longest inactive first.",
+        "learner x course with status at_risk, as of learner_course_progress's day", {
+            "learner_id": "The learner: user_id when signed in, else viewer_id.",
+            "course_id": "Course id.",
+            "course_title": "Course title from courses.csv, else null.",
+            "last_active_date": "Day of the learner's latest counted view of the course.",
+            "days_inactive": "Days since last_active_date.",
+            "progress_pct": "lectures_completed / lectures_total * 100.",
+            "lectures_completed": "Lectures completed (across devices).",
+            "lectures_total": "Lectures of the course.",
+            "next_lecture_id": "First lecture in course order not completed: where to send the learner back.",
+            "next_lecture_title": "Title of that lecture.",
+            "as_of_date": "Day the statuses are as of.",
+        }),
     "provider_video_daily": Table(
         "Views and watch time per provider, video and day, as the providers reported them.", "provider x video x day", {
             **PROVIDER_ID_COLUMNS,
@@ -455,6 +538,26 @@ MACROS: dict[str, Macro] = {
                                 "and label above_typical (>= 1.1), below_typical (<= 0.9) or typical."),
     "popular_videos": Macro("popular_videos(start_date, end_date, n)",
                             "The n most viewed non-preview videos of the range (ties: more watch time, then id), ranked."),
+    "creator_top_videos": Macro("creator_top_videos(start_date, end_date, n)",
+                                "Per creator: their n most viewed non-preview videos of the range (ties: more watch time, "
+                                "then id), with rank (1 = top)."),
+    "course_lectures": Macro("course_lectures()",
+                             "Every course's lectures (catalog videos that are not previews) in order: position, then "
+                             "published_at, then video_id; lecture_number 1, 2, ..."),
+    "learner_video_completion": Macro("learner_video_completion(start_date, end_date)",
+                                      "Per learner and video: counted views of the range, and completed (a completed "
+                                      "view, or the range's played ranges on any device covering 90 % of the video)."),
+    "learner_course_starts": Macro("learner_course_starts(end_date)",
+                                   "Per learner and course: the day of the first counted view of the course up to end_date."),
+    "course_report": Macro("course_report(start_date, end_date)",
+                           "Per course: course_stats plus lectures_total, learners_active, learners_new (first view of the "
+                           "course in the range), most_watched_lectures (top 3 by views; ties in lecture order), "
+                           "struggle_lectures (of lectures with 10+ views: completion_rate <= 0.5 x their median, or rewatch "
+                           "share >= 1.5 x the median and >= 0.02; in lecture order), engagement_trend (last 7 days' views vs "
+                           "the 7 before: rising >= 1.1 x, falling <= 0.9 x, else stable; null under 14 days)."),
+    "course_funnel": Macro("course_funnel(start_date, end_date)",
+                           "Per course and lecture in order (lecture_id, position): learners_started and learners_completed "
+                           "among the learners who started the course in the range, share_of_starters = completed / starters (0..1)."),
 }
 
 

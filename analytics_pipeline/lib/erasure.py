@@ -43,8 +43,11 @@ ERASURE_LOG = pa.schema([
     ("landing_lines", pa.int64()), ("staged_events", pa.int64()), ("quarantine_rows", pa.int64()),
     ("arrival_days", pa.int64()), ("event_days", pa.int64()),
 ])
-# Derived tables that hold the id, read to find the days to rebuild even when events are gone.
-DERIVED_WITH_ID = ("playback_sessions", "viewer_sessions", "viewer_progress_history")
+# Derived tables that hold the id, read to find the days to rebuild even when events are gone. A
+# learner_id is the user_id, or the viewer_id of a viewer never signed in: either kind matches it.
+# Rebuilding the first such day rebuilds every later day of the chained tables (runner.rebuild).
+DERIVED_WITH_ID = ("playback_sessions", "viewer_sessions", "viewer_progress_history", "learner_course_progress_history",
+                   "video_counted_views", "viewer_first_views")
 
 
 def subject_hash(key: bytes, kind: str, subject_id: str) -> str:
@@ -158,8 +161,10 @@ def find_footprint(storage: Storage, kind: str, subject_id: str) -> Footprint:
             continue
         duck.register_partitions(con, "derived", storage, table, days)
         cols = [c[0] for c in con.sql("DESCRIBE derived").fetchall()]
-        if column in cols:
-            fp.derived_days |= {r[0] for r in con.execute(f"SELECT DISTINCT date FROM derived WHERE {column} = $id", params).fetchall()}
+        matched = [c for c in (column, "learner_id") if c in cols]
+        if matched:
+            where = " OR ".join(f"{c} = $id" for c in matched)
+            fp.derived_days |= {r[0] for r in con.execute(f"SELECT DISTINCT date FROM derived WHERE {where}", params).fetchall()}
     con.close()
     return fp
 

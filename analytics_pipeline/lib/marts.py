@@ -9,6 +9,10 @@ Chained outputs, and how a re-run stays right:
 - `video_counters` of D = the row of D-1 (`prev_video_counters`) + D's views. Rebuilding day D
   (late events) means rebuilding D+1, D+2, ... after it, in order: the counters partitioned
   asset depends on its own previous partition. Cost per day: the videos ever viewed.
+- `video_counted_views` of D (the seed counters' 24-hour rule) reads D-1's: a chain like
+  `video_counters`. `viewer_first_views` of D reads every earlier partition (one row per viewer
+  ever seen, so a read of every known viewer id per day, never a rewrite): rebuilding D means
+  rebuilding the days after it, which the same chain does.
 - `viewer_progress` of D = the snapshot as of an earlier day (`prev_viewer_progress`, its rows
   carry `as_of_date`) + the views of the days after that date up to D. It holds merged played
   ranges instead of running sums of seconds, so applying days one at a time or all at once from
@@ -41,6 +45,10 @@ class MartInput:
 _SESSIONS_D = MartInput("playback_sessions", (0, 0))
 _RANGES_D = MartInput("played_ranges", (0, 0))
 _CATALOG = MartInput("video_catalog", None)
+# D-1's counted views: the only ones a view of D can fall within 24 hours of
+_PREV_COUNTED_VIEWS = MartInput("video_counted_views", (-1, -1))
+# every partition before D (the caller registers them: one row per viewer ever seen)
+_EARLIER_FIRST_VIEWS = MartInput("viewer_first_views", None)
 
 # mart -> {relation name the SQL reads -> where it comes from}
 MART_INPUTS: dict[str, dict[str, MartInput]] = {
@@ -49,13 +57,18 @@ MART_INPUTS: dict[str, dict[str, MartInput]] = {
         "playback_sessions": MartInput("playback_sessions", (-1, 0)), "played_ranges": _RANGES_D, "video_catalog": _CATALOG,
         "quality_changes": MartInput("quality_changes", (0, 0)),
     },
-    "course_daily": {"playback_sessions": _SESSIONS_D, "video_catalog": _CATALOG},
+    # learner_course_progress as of D (built before the daily marts): new and at-risk learners
+    "course_daily": {
+        "playback_sessions": _SESSIONS_D, "video_catalog": _CATALOG,
+        "learner_course_progress_day": MartInput("learner_course_progress_history", (0, 0)),
+    },
     "creator_daily": {"playback_sessions": _SESSIONS_D, "video_catalog": _CATALOG},
     "platform_daily": {
         "playback_sessions": MartInput("playback_sessions", (-1, 0)),
         "video_catalog": _CATALOG,
         "ingest_audit": MartInput("ingest_audit", (0, 0)),  # arrival day D
         "events_day_counts": MartInput("events_day_counts", (0, 0)),  # event day D
+        "earlier_first_views": _EARLIER_FIRST_VIEWS,
     },
     "qoe_daily": {"playback_sessions": _SESSIONS_D, "video_catalog": _CATALOG},
     "rendition_daily": {"playback_sessions": _SESSIONS_D, "played_ranges": _RANGES_D, "video_catalog": _CATALOG},
@@ -66,7 +79,10 @@ MART_INPUTS: dict[str, dict[str, MartInput]] = {
         "playback_sessions": _SESSIONS_D,
         "video_catalog": _CATALOG,
         "prev_video_counters": MartInput("video_counters", (-1, -1)),
+        "prev_counted_views": _PREV_COUNTED_VIEWS,
     },
+    "video_counted_views": {"playback_sessions": _SESSIONS_D, "prev_counted_views": _PREV_COUNTED_VIEWS},
+    "viewer_first_views": {"playback_sessions": _SESSIONS_D, "earlier_first_views": _EARLIER_FIRST_VIEWS},
     # D-1: is D's first view the continuation of a visit begun before midnight?
     # D+1: D's visits running past midnight. So D's visits change when D+1 is rebuilt.
     "viewer_sessions": {"playback_sessions": MartInput("playback_sessions", (-1, 1)), "video_catalog": _CATALOG},
@@ -77,15 +93,27 @@ MART_INPUTS: dict[str, dict[str, MartInput]] = {
         "video_catalog": _CATALOG,
         "prev_viewer_progress": MartInput("viewer_progress", None),
     },
+    # prev: the learner_course_progress state as of D-1 (lib/learners.py); viewer_progress of D
+    "learner_course_progress": {
+        "playback_sessions": _SESSIONS_D,
+        "video_catalog": _CATALOG,
+        "prev_learner_course_progress": MartInput("learner_course_progress", None),
+    },
 }
 
 DAILY_MARTS = (
     "video_daily", "course_daily", "creator_daily", "platform_daily", "qoe_daily",
     "rendition_daily", "video_heatmap_daily", "video_counters", "viewer_sessions",
+    "video_counted_views", "viewer_first_views",
 )
 
-# Intermediate models several marts read, materialised once per day.
-_SHARED_MODELS = ("day_entity_stats", "day_peak_concurrency")
+# Intermediate models several marts read, materialised once per day: temp table -> its SQL model.
+_SHARED_MODELS = {
+    "day_entity_stats": "day_entity_stats", "day_peak_concurrency": "day_peak_concurrency",
+    "day_counted_views": "video_counted_views", "day_first_views": "viewer_first_views",
+}
+# Marts that are one of those models as it is.
+_MODEL_MARTS = {"video_counted_views": "day_counted_views", "viewer_first_views": "day_first_views"}
 
 
 def input_days(day: date, marts: tuple[str, ...] = DAILY_MARTS) -> dict[str, tuple[str, list[date] | None]]:
@@ -116,14 +144,15 @@ def _prepare(con: duckdb.DuckDBPyConnection, day: date) -> None:
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
-    return conform(con.sql(load_sql(f"marts/{name}")).to_arrow_table(), MART_SCHEMAS[name])
+    query = f"SELECT * FROM {_MODEL_MARTS[name]}" if name in _MODEL_MARTS else load_sql(f"marts/{name}")
+    return conform(con.sql(query).to_arrow_table(), MART_SCHEMAS[name])
 
 
 def build_daily_marts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, pa.Table]:
     """Every daily mart of `day` from the relations registered on `con` (see MART_INPUTS)."""
     _prepare(con, day)
-    for model in _SHARED_MODELS:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {load_sql(f'marts/{model}')}")
+    for model, sql_name in _SHARED_MODELS.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {load_sql(f'marts/{sql_name}')}")
     try:
         return {name: _run(con, name) for name in DAILY_MARTS}
     finally:

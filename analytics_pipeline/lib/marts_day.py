@@ -1,7 +1,8 @@
 """One day of marts from the lake: register just the inputs each mart needs, write the outputs.
 
-`viewer_progress` keeps its state as of every built day in `viewer_progress_history` (so an old
-day can be rebuilt from the state before it) and publishes the latest as the snapshot.
+`viewer_progress` and `learner_course_progress` keep their state as of every built day in
+`<name>_history` (so an old day can be rebuilt from the state before it) and publish the latest
+as the snapshot. The weekly course tables are written under the Monday of the day's week.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date
 import pyarrow as pa
 
 from analytics_pipeline.lib import duck, schemas
+from analytics_pipeline.lib.learners import WEEKLY_TABLES, build_learner_tables, week_start
 from analytics_pipeline.lib.marts import (
     DAILY_MARTS, MART_SCHEMAS, build_daily_marts, build_day_insights, build_viewer_progress, input_days,
 )
@@ -18,9 +20,16 @@ from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES, 
 from analytics_pipeline.lib.storage import Storage
 
 PROGRESS_HISTORY = "viewer_progress_history"
+LEARNER_HISTORY = "learner_course_progress_history"
 INPUT_SCHEMAS = {
     "playback_sessions": PLAYBACK_SESSIONS, "played_ranges": PLAYED_RANGES, "video_catalog": schemas.VIDEO_CATALOG,
     "ingest_audit": schemas.INGEST_AUDIT, "quality_changes": QUALITY_CHANGES, **MART_SCHEMAS,
+    LEARNER_HISTORY: MART_SCHEMAS["learner_course_progress"],
+}
+# state relation -> (history table, schema): the newest state before D (D-1 normally)
+_PREVIOUS_STATES = {
+    "prev_viewer_progress": (PROGRESS_HISTORY, MART_SCHEMAS["viewer_progress"]),
+    "prev_learner_course_progress": (LEARNER_HISTORY, MART_SCHEMAS["learner_course_progress"]),
 }
 
 
@@ -30,10 +39,14 @@ def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...]) -
             duck.register_partitions(con, "_events_d", storage, "events", [day], schemas.EVENTS)
             con.execute("CREATE OR REPLACE TEMP VIEW events_day_counts AS "
                         f"SELECT DATE '{day.isoformat()}' AS date, count(*) AS events FROM _events_d")
-        elif relation == "prev_viewer_progress":
+        elif relation in _PREVIOUS_STATES:
             # the newest state before D (D-1 normally; older if days were never built)
-            before = [d for d in storage.partition_days(PROGRESS_HISTORY) if d < day][-1:]
-            duck.register_partitions(con, relation, storage, PROGRESS_HISTORY, before, MART_SCHEMAS["viewer_progress"])
+            history, schema = _PREVIOUS_STATES[relation]
+            before = [d for d in storage.partition_days(history) if d < day][-1:]
+            duck.register_partitions(con, relation, storage, history, before, schema)
+        elif relation == "earlier_first_views":
+            earlier = [d for d in storage.partition_days(table) if d < day]
+            duck.register_partitions(con, relation, storage, table, earlier, INPUT_SCHEMAS[table])
         elif days is None:
             duck.register_snapshot(con, relation, storage, table, INPUT_SCHEMAS[table])
         else:
@@ -53,14 +66,19 @@ def build_marts_day(storage: Storage, day: date, marts: tuple[str, ...] = DAILY_
     return {**{name: tables[name] for name in marts}, **insights}
 
 
-def build_progress_day(storage: Storage, day: date) -> pa.Table:
-    """The viewer_progress state as of `day`; the snapshot follows the newest built day."""
+def build_progress_day(storage: Storage, day: date) -> dict[str, pa.Table]:
+    """viewer_progress and learner_course_progress as of `day`, and the rows of its week in the
+    weekly course tables; the snapshots follow the newest built day."""
     con = duck.connect()
     _register_inputs(con, storage, day, ("viewer_progress",))
+    _register_inputs(con, storage, day, ("learner_course_progress",))
     state = build_viewer_progress(con, day)
+    tables = {"viewer_progress": state, **build_learner_tables(con, day, state)}
     con.close()
-    storage.write_partition(PROGRESS_HISTORY, day, state)
-    newest = max(storage.partition_days(PROGRESS_HISTORY))
-    if newest == day:
-        storage.write_snapshot("viewer_progress", state)
-    return state
+    for name, history in (("viewer_progress", PROGRESS_HISTORY), ("learner_course_progress", LEARNER_HISTORY)):
+        storage.write_partition(history, day, tables[name])
+        if max(storage.partition_days(history)) == day:
+            storage.write_snapshot(name, tables[name])
+    for name in WEEKLY_TABLES:
+        storage.write_partition(name, week_start(day), tables[name])
+    return tables

@@ -68,6 +68,9 @@ COURSE_DAILY = pa.schema(
         ("videos_watched", pa.int64()),
         ("most_viewed_video_id", pa.string()),
         ("least_completed_video_id", pa.string()),
+        ("learners_active", pa.int64()),
+        ("learners_new", pa.int64()),
+        ("learners_at_risk", pa.int64()),
     ]
 )
 
@@ -90,6 +93,8 @@ PLATFORM_DAILY = pa.schema(
         ("quarantined", pa.int64()),
         ("late_events", pa.int64()),
         ("unknown_video_events", pa.int64()),
+        ("new_viewers", pa.int64()),
+        ("returning_viewers", pa.int64()),
     ]
 )
 
@@ -123,6 +128,7 @@ VIDEO_HEATMAP_DAILY = pa.schema([
 VIDEO_COUNTERS = pa.schema([
     ("video_id", pa.string()),
     ("views_today", pa.int64()),
+    ("counted_views_today", pa.int64()),
     ("views_month_to_date", pa.int64()),
     ("views_total", pa.int64()),
 ])
@@ -149,8 +155,9 @@ VIEWER_SESSIONS = pa.schema([
 WATCHED_RANGE = pa.struct([("start_s", pa.float64()), ("end_s", pa.float64())])
 
 VIEWER_PROGRESS = pa.schema([
-    ("viewer_id", pa.string()),
+    ("learner_id", pa.string()),
     ("video_id", pa.string()),
+    ("viewer_id", pa.string()),
     ("user_id", pa.string()),
     ("last_position_s", pa.float64()),
     ("content_watched_s", pa.float64()),
@@ -165,6 +172,70 @@ VIEWER_PROGRESS = pa.schema([
     ("as_of_date", pa.date32()),
 ])
 
+# The seed counters' rule: a viewer's view of a video counts at most once in 24 hours.
+VIDEO_COUNTED_VIEWS = pa.schema([
+    ("view_id", pa.string()),
+    ("viewer_id", pa.string()),
+    ("video_id", pa.string()),
+    ("started_at", TS),
+])
+
+VIEWER_FIRST_VIEWS = pa.schema([
+    ("viewer_id", pa.string()),
+    ("first_view_at", TS),
+])
+
+LEARNER_COURSE_PROGRESS = pa.schema([
+    ("learner_id", pa.string()),
+    ("course_id", pa.string()),
+    ("lectures_total", pa.int64()),
+    ("lectures_started", pa.int64()),
+    ("lectures_completed", pa.int64()),
+    ("progress_pct", pa.float64()),
+    ("first_active_date", pa.date32()),
+    ("last_active_date", pa.date32()),
+    ("active_days", pa.int64()),
+    ("watch_time_s", pa.float64()),
+    ("next_lecture_id", pa.string()),
+    ("status", pa.string()),
+    ("completed_date", pa.date32()),
+    ("progress_grew_on", pa.date32()),
+    ("days_inactive", pa.int64()),
+    ("as_of_date", pa.date32()),
+])
+
+COURSE_ATTENDANCE_WEEKLY = pa.schema([
+    ("course_id", pa.string()),
+    ("week_start", pa.date32()),
+    ("learners_enrolled", pa.int64()),
+    ("learners_attending", pa.int64()),
+    ("attendance_rate", pa.float64()),
+])
+
+COURSE_COHORTS = pa.schema([
+    ("course_id", pa.string()),
+    ("cohort_week", pa.date32()),
+    ("week_number", pa.int64()),
+    ("cohort_size", pa.int64()),
+    ("learners_active", pa.int64()),
+    ("retention_pct", pa.float64()),
+])
+
+# the warehouse view of the risk alert list (sql/warehouse/learners_at_risk.sql), not a lake table
+LEARNERS_AT_RISK = pa.schema([
+    ("learner_id", pa.string()),
+    ("course_id", pa.string()),
+    ("course_title", pa.string()),
+    ("last_active_date", pa.date32()),
+    ("days_inactive", pa.int64()),
+    ("progress_pct", pa.float64()),
+    ("lectures_completed", pa.int64()),
+    ("lectures_total", pa.int64()),
+    ("next_lecture_id", pa.string()),
+    ("next_lecture_title", pa.string()),
+    ("as_of_date", pa.date32()),
+])
+
 MART_SCHEMAS: dict[str, pa.Schema] = {
     "video_daily": VIDEO_DAILY,
     "course_daily": COURSE_DAILY,
@@ -176,6 +247,11 @@ MART_SCHEMAS: dict[str, pa.Schema] = {
     "video_counters": VIDEO_COUNTERS,
     "viewer_sessions": VIEWER_SESSIONS,
     "viewer_progress": VIEWER_PROGRESS,
+    "video_counted_views": VIDEO_COUNTED_VIEWS,
+    "viewer_first_views": VIEWER_FIRST_VIEWS,
+    "learner_course_progress": LEARNER_COURSE_PROGRESS,
+    "course_attendance_weekly": COURSE_ATTENDANCE_WEEKLY,
+    "course_cohorts": COURSE_COHORTS,
 }
 
 

@@ -62,6 +62,7 @@ VIDEO_CATALOG = pa.schema([
     ("course_title", pa.string()),
     ("creator_name", pa.string()),
     ("source", pa.string()),
+    ("position", pa.int64()),
 ])
 
 EVENTS_QUARANTINE = pa.schema([

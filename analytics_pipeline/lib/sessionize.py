@@ -35,6 +35,7 @@ PLAYBACK_SESSIONS = pa.schema([
     ("view_seq", pa.int64()),
     ("viewer_id", pa.string()),
     ("user_id", pa.string()),
+    ("learner_id", pa.string()),
     ("video_id", pa.string()),
     ("course_id", pa.string()),
     ("creator_id", pa.string()),

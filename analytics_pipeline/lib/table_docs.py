@@ -18,8 +18,8 @@ from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.columns import MACROS, TABLES, column_descriptions
 from analytics_pipeline.lib.erasure import ERASURE_LOG, LOG_TABLE
 from analytics_pipeline.lib.frozen import FROZEN_DAYS, FROZEN_TABLE
-from analytics_pipeline.lib.marts_day import PROGRESS_HISTORY
-from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS, VIEWER_PROGRESS
+from analytics_pipeline.lib.marts_day import LEARNER_HISTORY, PROGRESS_HISTORY
+from analytics_pipeline.lib.marts_schemas import LEARNER_COURSE_PROGRESS, LEARNERS_AT_RISK, MART_SCHEMAS, VIEWER_PROGRESS
 from analytics_pipeline.lib.providers.parse import PROVIDER_COUNTRY_DAILY, PROVIDER_HEATMAP, PROVIDER_VIDEO_DAILY
 from analytics_pipeline.lib.providers.reconcile import RECONCILIATION
 from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES, QUALITY_CHANGES
@@ -40,6 +40,8 @@ LAKE_SCHEMAS: dict[str, pa.Schema] = {
     "quality_changes": QUALITY_CHANGES,
     **MART_SCHEMAS,
     PROGRESS_HISTORY: VIEWER_PROGRESS,
+    LEARNER_HISTORY: LEARNER_COURSE_PROGRESS,
+    "learners_at_risk": LEARNERS_AT_RISK,
     "provider_video_daily": PROVIDER_VIDEO_DAILY,
     "provider_country_daily": PROVIDER_COUNTRY_DAILY,
     "provider_heatmap": PROVIDER_HEATMAP,

@@ -31,6 +31,7 @@ LOCK_TIMEOUT_S = 15 * 60  # a warehouse build takes seconds; waiting longer mean
 MACRO_FILES = (
     ("macros", {"playback_sessions"}),
     ("retention_macros", {"playback_sessions", "video_catalog", "video_daily", "video_heatmap_daily"}),
+    ("learners_at_risk", {"learner_course_progress", "video_catalog"}),
 )
 
 

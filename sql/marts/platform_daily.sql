@@ -9,6 +9,8 @@
 --   duplicates, quarantined, late_events, unknown_video_events = what the files that ARRIVED
 --     on D reported (`ingest_audit` of arrival day D): a rejected or duplicate line has no
 --     trustworthy event day, and late_events is by nature an arrival-day figure.
+-- new_viewers = D's viewers whose first counted view ever is on D (day_first_views),
+-- returning_viewers = the other viewers with a counted view on D: together unique_viewers.
 WITH video_rows AS (
     SELECT
         count(*) FILTER (WHERE views > 0) AS videos_with_views,
@@ -36,9 +38,13 @@ accepted AS (
     SELECT CAST(coalesce(sum(events), 0) AS BIGINT) AS events_accepted
     FROM events_day_counts
     WHERE date = getvariable('mart_day')
+),
+first_views AS (
+    SELECT count(*) AS new_viewers FROM day_first_views
 )
 SELECT
     s.* EXCLUDE (grain, video_id, course_id, creator_id, device_type, browser, os, country, player),
-    v.*, p.*, a.events_accepted, r.*
-FROM day_entity_stats AS s, video_rows AS v, peak AS p, accepted AS a, arrivals AS r
+    v.*, p.*, a.events_accepted, r.*,
+    f.new_viewers, s.unique_viewers - f.new_viewers AS returning_viewers
+FROM day_entity_stats AS s, video_rows AS v, peak AS p, accepted AS a, arrivals AS r, first_views AS f
 WHERE s.grain = 'platform'

@@ -139,6 +139,7 @@ SELECT
     view_seq::BIGINT AS view_seq,
     viewer_id,
     user_id,
+    coalesce(user_id, viewer_id) AS learner_id,  -- insights.md "Learners": one learner across devices
     video_id,
     course_id,
     creator_id,

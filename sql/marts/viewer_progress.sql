@@ -1,4 +1,5 @@
--- viewer x video, as of day D (resume / "continue watching"): the previous snapshot
+-- learner x video, as of day D (resume / "continue watching" across devices: a learner is the
+-- view's user_id, else its viewer_id, see insights.md "Learners"): the previous snapshot
 -- (`prev_viewer_progress`) with the counting, non-bot views of the days after its as_of_date up
 -- to D applied (normally just D). The snapshot keeps the union of played ranges
 -- (`watched_ranges`, merged intervals: bounded by the video's length, not by history), so
@@ -6,12 +7,13 @@
 -- Applying days one by one or all at once from an empty snapshot gives the same rows.
 -- progress_ratio = min(1, content_watched_s / duration_s) (catalog duration, else the largest
 -- the views reported); completed = a completed view or progress_ratio >= 0.9;
--- last_position_s = the playhead at the end of the latest view (by last event).
+-- last_position_s = the playhead at the end of the latest view (by last event), viewer_id = the
+-- device (viewer) of that latest view.
 WITH applied_from AS (
     SELECT coalesce(max(as_of_date), DATE '0001-01-01') AS after_day FROM prev_viewer_progress
 ),
 new_views AS (
-    SELECT s.view_id, s.viewer_id, s.user_id, s.video_id, s.started_at, s.ended_at,
+    SELECT s.view_id, s.learner_id, s.viewer_id, s.user_id, s.video_id, s.started_at, s.ended_at,
            s.duration_s, s.last_position_s, coalesce(s.watch_time_s, 0) AS watch_time_s,
            coalesce(s.completed, false) AS completed
     FROM playback_sessions AS s, applied_from AS a
@@ -20,7 +22,8 @@ new_views AS (
 ),
 new_pairs AS (
     SELECT
-        viewer_id, video_id,
+        learner_id, video_id,
+        arg_max(viewer_id, (ended_at, view_id)) AS viewer_id,
         max(user_id) AS user_id,
         count(*) AS views,
         CAST(sum(CAST(watch_time_s AS DECIMAL(38, 9))) AS DOUBLE) AS watch_time_s,  -- exact: see warehouse/macros.sql
@@ -30,21 +33,21 @@ new_pairs AS (
         max(duration_s) AS duration_s,
         bool_or(completed) AS any_completed
     FROM new_views
-    GROUP BY viewer_id, video_id
+    GROUP BY learner_id, video_id
 ),
 all_ranges AS (
-    SELECT v.viewer_id, v.video_id, r.range_start_s AS start_s, r.range_end_s AS end_s
+    SELECT v.learner_id, v.video_id, r.range_start_s AS start_s, r.range_end_s AS end_s
     FROM played_ranges AS r
     JOIN new_views AS v ON v.view_id = r.view_id
     WHERE r.range_end_s > r.range_start_s
     UNION ALL
-    SELECT viewer_id, video_id, w.start_s, w.end_s
-    FROM (SELECT viewer_id, video_id, unnest(watched_ranges) AS w FROM prev_viewer_progress)
+    SELECT learner_id, video_id, w.start_s, w.end_s
+    FROM (SELECT learner_id, video_id, unnest(watched_ranges) AS w FROM prev_viewer_progress)
 ),
 island_starts AS (
     SELECT *,
            CASE WHEN start_s <= max(end_s) OVER (
-                    PARTITION BY viewer_id, video_id ORDER BY start_s, end_s
+                    PARTITION BY learner_id, video_id ORDER BY start_s, end_s
                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                 THEN 0 ELSE 1 END AS starts_island
     FROM all_ranges
@@ -52,26 +55,29 @@ island_starts AS (
 islands AS (
     SELECT *,
            sum(starts_island) OVER (
-               PARTITION BY viewer_id, video_id ORDER BY start_s, end_s ROWS UNBOUNDED PRECEDING
+               PARTITION BY learner_id, video_id ORDER BY start_s, end_s ROWS UNBOUNDED PRECEDING
            ) AS island
     FROM island_starts
 ),
 merged AS (
-    SELECT viewer_id, video_id, min(start_s) AS start_s, max(end_s) AS end_s
+    SELECT learner_id, video_id, min(start_s) AS start_s, max(end_s) AS end_s
     FROM islands
-    GROUP BY viewer_id, video_id, island
+    GROUP BY learner_id, video_id, island
 ),
 watched AS (
-    SELECT viewer_id, video_id,
+    SELECT learner_id, video_id,
            list({'start_s': CAST(start_s AS DOUBLE), 'end_s': CAST(end_s AS DOUBLE)} ORDER BY start_s) AS watched_ranges,
            CAST(sum(CAST(end_s - start_s AS DECIMAL(38, 9))) AS DOUBLE) AS content_watched_s
     FROM merged
-    GROUP BY viewer_id, video_id
+    GROUP BY learner_id, video_id
 ),
 combined AS (
     SELECT
-        coalesce(n.viewer_id, p.viewer_id) AS viewer_id,
+        coalesce(n.learner_id, p.learner_id) AS learner_id,
         coalesce(n.video_id, p.video_id) AS video_id,
+        CASE WHEN n.last_watched_at IS NOT NULL
+                  AND (p.last_watched_at IS NULL OR n.last_watched_at >= p.last_watched_at)
+             THEN n.viewer_id ELSE p.viewer_id END AS viewer_id,
         coalesce(n.user_id, p.user_id) AS user_id,
         CASE WHEN n.last_watched_at IS NOT NULL
                   AND (p.last_watched_at IS NULL OR n.last_watched_at >= p.last_watched_at)
@@ -84,12 +90,12 @@ combined AS (
         coalesce(p.views, 0) + coalesce(n.views, 0) AS views,
         coalesce(p.watch_time_s, 0) + coalesce(n.watch_time_s, 0) AS watch_time_s
     FROM new_pairs AS n
-    FULL JOIN prev_viewer_progress AS p ON p.viewer_id = n.viewer_id AND p.video_id = n.video_id
+    FULL JOIN prev_viewer_progress AS p ON p.learner_id = n.learner_id AND p.video_id = n.video_id
     LEFT JOIN video_catalog AS c
         ON c.video_id = coalesce(n.video_id, p.video_id) AND c.duration_s > 0
 )
 SELECT
-    b.viewer_id, b.video_id, b.user_id, b.last_position_s,
+    b.learner_id, b.video_id, b.viewer_id, b.user_id, b.last_position_s,
     coalesce(w.content_watched_s, 0.0) AS content_watched_s,
     b.duration_s,
     CASE WHEN b.duration_s > 0 THEN least(1.0, coalesce(w.content_watched_s, 0.0) / b.duration_s) END AS progress_ratio,
@@ -100,5 +106,5 @@ SELECT
     coalesce(w.watched_ranges, []) AS watched_ranges,
     getvariable('mart_day') AS as_of_date
 FROM combined AS b
-LEFT JOIN watched AS w ON w.viewer_id = b.viewer_id AND w.video_id = b.video_id
-ORDER BY b.viewer_id, b.video_id
+LEFT JOIN watched AS w ON w.learner_id = b.learner_id AND w.video_id = b.video_id
+ORDER BY b.learner_id, b.video_id

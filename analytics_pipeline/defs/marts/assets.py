@@ -1,4 +1,5 @@
-"""Per-day marts: video, course, creator, platform, QoE, renditions, heatmap, counters, visits, progress."""
+"""Per-day marts: video, course, creator, platform, QoE, renditions, heatmap, counters, visits, progress,
+learners and courses."""
 
 from datetime import date
 
@@ -9,6 +10,7 @@ from analytics_pipeline.defs.metadata import checked_partitions, report_partitio
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
+from analytics_pipeline.lib.learners import at_risk_courses
 from analytics_pipeline.lib.marts_day import PROGRESS_HISTORY, build_marts_day, build_progress_day
 
 sessions_around = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
@@ -24,8 +26,19 @@ DESCRIPTIONS = {
     "video_heatmap_daily": "Per video, day and 10 s segment: views, watch time, drop-offs, retention.",
     "video_counters": "Per video and day: views today, month to date and all time.",
     "viewer_sessions": "One row per visit: a viewer's views with no 30-minute gap, across videos.",
+    "video_counted_views": "The views the seed counters count: a viewer's view of a video at most once in 24 hours.",
+    "viewer_first_views": "One row per viewer, on the day of their first counted view ever.",
 }
 MART_KEYS = list(DESCRIPTIONS)
+CHAINED_MARTS = ("video_counters", "video_counted_views")  # day D reads D-1's partition
+PROGRESS_DESCRIPTIONS = {
+    "viewer_progress": "Per learner and video, as of the newest built day: resume position, progress, completion.",
+    "learner_course_progress": "Per learner and course, as of the newest built day: lectures, progress, status, next lecture.",
+    "course_attendance_weekly": "Per course and ISO week: learners enrolled and attending.",
+    "course_cohorts": "Per course, cohort week (of first view) and week number: cohort size and learners active.",
+}
+PROGRESS_KEYS = list(PROGRESS_DESCRIPTIONS)
+AT_RISK_CHECK = "at_risk_share"
 
 
 @dg.multi_asset(
@@ -34,7 +47,8 @@ MART_KEYS = list(DESCRIPTIONS)
             name, description=text, kinds={"parquet"}, group_name="marts",
             deps=[dg.AssetDep("playback_sessions", partition_mapping=sessions_around), "played_ranges", "video_catalog",
                   "ingest_audit", "events"]
-            + ([dg.AssetDep("video_counters", partition_mapping=previous_day)] if name == "video_counters" else []),
+            + ["learner_course_progress"]  # course_daily's new and at-risk learners of the day
+            + ([dg.AssetDep(name, partition_mapping=previous_day)] if name in CHAINED_MARTS else []),
         )
         for name, text in DESCRIPTIONS.items()
     ],
@@ -66,21 +80,43 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
                                   metadata={**checked, "violations": dg.MetadataValue.json(problems[check][:20])})
 
 
-@dg.asset(
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(name, description=text, kinds={"parquet"}, group_name="marts",
+                     deps=["playback_sessions", "played_ranges", "video_catalog"])
+        for name, text in PROGRESS_DESCRIPTIONS.items()
+    ],
+    check_specs=[dg.AssetCheckSpec(
+        AT_RISK_CHECK, asset="learner_course_progress", blocking=False,
+        description="Warns when a course's at_risk learners reach the alert share (ANALYTICS_AT_RISK_ALERT_SHARE, "
+                    "default 25 %) of its enrolled learners (started, not completed).")],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    group_name="marts",
-    kinds={"parquet"},
-    deps=["playback_sessions", "played_ranges", "video_catalog"],
+    can_subset=False,
 )
-def viewer_progress(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """Per viewer and video, as of the newest built day: resume position, progress, completion."""
-    storage = lake.get_storage()
+def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
+    """Per learner and video, and per learner and course, as of each built day; the week's course tables."""
+    storage, share = lake.get_storage(), lake.get_settings().at_risk_alert_share
+    alerts: list[dict] = []
     for key in context.partition_keys:
-        state = build_progress_day(storage, date.fromisoformat(key))
-        report_partition(context, key, {"viewer_progress": {
-            **table_metadata(state, ["viewer_id", "video_id", "progress_ratio", "completed", "last_watched_at"]),
+        tables = build_progress_day(storage, date.fromisoformat(key))
+        metadata = {name: table_metadata(table) for name, table in tables.items()}
+        metadata["viewer_progress"] = {
+            **table_metadata(tables["viewer_progress"], ["learner_id", "video_id", "progress_ratio", "completed",
+                                                         "last_watched_at"]),
             "state_as_of": dg.MetadataValue.text(key),
-        }})
+        }
+        report_partition(context, key, metadata)
+        alerts = at_risk_courses(tables["learner_course_progress"], share)  # as of the last day built
+    for name in PROGRESS_KEYS:
+        yield dg.MaterializeResult(asset_key=name)
     newest = max(storage.partition_days(PROGRESS_HISTORY))
-    return dg.MaterializeResult(metadata={"snapshot_as_of": dg.MetadataValue.text(newest.isoformat())})
+    yield dg.AssetCheckResult(
+        asset_key="learner_course_progress", check_name=AT_RISK_CHECK, passed=not alerts,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"as_of": dg.MetadataValue.text(context.partition_keys[-1]),
+                  "snapshot_as_of": dg.MetadataValue.text(newest.isoformat()),
+                  "alert_share": dg.MetadataValue.float(share),
+                  "courses": dg.MetadataValue.int(len(alerts)),
+                  "at_risk_courses": dg.MetadataValue.json(alerts[:50])},
+    )

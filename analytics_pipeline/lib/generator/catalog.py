@@ -1,4 +1,9 @@
-"""The sample catalog: creators, their courses of lessons, standalone videos, provider ids."""
+"""The sample catalog: creators, their courses of lessons, standalone videos, provider ids.
+
+Lessons carry their `position` in the course (published_at is random, so the order comes from
+position), and most courses have one `hard` lesson, a struggle lecture: fewer completions and more
+rewinds than its neighbours (see views.simulate_view).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 VIDEO_COLUMNS = (
     "video_id", "title", "duration_s", "course_id", "creator_id", "is_preview", "provider",
-    "provider_video_id", "published_at",
+    "provider_video_id", "published_at", "position",
 )
 COURSE_COLUMNS = ("course_id", "title", "creator_id")
 CREATOR_COLUMNS = ("creator_id", "name")
@@ -46,6 +51,8 @@ class Video:
     provider_video_id: str | None
     published_at: str
     popularity: float
+    position: int | None = None  # the lesson's order in its course
+    hard: bool = False           # a struggle lecture
 
     # Planted for the retention insights (key moments), from the id so the catalog's draws stay
     # as they were: a passage many viewers go back to, and a point where many leave, in videos
@@ -116,14 +123,15 @@ def build_catalog(seed: int, published_before: date) -> Catalog:
         home_provider = rng.choices([p for p, _ in PROVIDERS], [w for _, w in PROVIDERS])[0]
         fame = rng.paretovariate(1.5)
 
-        def add_video(title: str, course_id: str | None, is_preview: bool, weight: float) -> None:
+        def add_video(title: str, course_id: str | None, is_preview: bool, weight: float,
+                      position: int | None = None, hard: bool = False) -> None:
             provider = home_provider if rng.random() < 0.85 else rng.choice([p for p, _ in PROVIDERS])
             videos.append(Video(
                 video_id=f"v_{rng.getrandbits(48):012x}", title=title, duration_s=_video_length_s(rng),
                 course_id=course_id, creator_id=creator_id, is_preview=is_preview, provider=provider,
                 provider_video_id=_provider_video_id(rng, provider),
                 published_at=_timestamp(published_before - timedelta(days=dates.randint(1, 730)), dates),
-                popularity=weight * fame * rng.lognormvariate(0, 0.6),
+                popularity=weight * fame * rng.lognormvariate(0, 0.6), position=position, hard=hard,
             ))
 
         for _ in range(rng.randint(1, 4)):
@@ -132,10 +140,13 @@ def build_catalog(seed: int, published_before: date) -> Catalog:
             courses.append((course_id, rng.choice(COURSE_FORMS).format(s=subject), creator_id))
             lessons = rng.randint(4, 16)
             first_is_preview = rng.random() < 0.7
+            # its own generator, so the ids and lengths stay those of the same seed without it
+            hard_lesson = random.Random(f"catalog-hard:{seed}:{course_id}").randrange(2, lessons)
             for n in range(lessons):
                 form = LESSON_FORMS[n] if n < len(LESSON_FORMS) else f"Lesson {n + 1}"
                 # later lessons get fewer viewers: learners drop out along a course
-                add_video(f"{n + 1:02d}. {form}", course_id, n == 0 and first_is_preview, 1.0 / (1 + 0.35 * n))
+                add_video(f"{n + 1:02d}. {form}", course_id, n == 0 and first_is_preview, 1.0 / (1 + 0.35 * n),
+                          position=n + 1, hard=n == hard_lesson)
         for n in range(rng.randint(2, 10)):
             form = rng.choice(STANDALONE_FORMS)
             add_video(form.format(s=rng.choice(SUBJECTS), n=n + 1), None, form.startswith("Trailer"), 0.8)
@@ -158,7 +169,8 @@ def catalog_files(catalog: Catalog) -> dict[str, bytes]:
     """File name under `landing/catalog/` -> CSV content (header row, UTF-8)."""
     videos = (
         (v.video_id, v.title, _duration_text(v.duration_s), v.course_id or "", v.creator_id,
-         "true" if v.is_preview else "false", v.provider, v.provider_video_id or "", v.published_at)
+         "true" if v.is_preview else "false", v.provider, v.provider_video_id or "", v.published_at,
+         "" if v.position is None else str(v.position))
         for v in catalog.videos
     )
     return {

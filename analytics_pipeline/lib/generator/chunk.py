@@ -150,9 +150,9 @@ class _Chunk:
             if self.rng.random() * top <= HOUR_WEIGHTS[offset // 3_600_000]:
                 return self.day_index * DAY_MS + offset
 
-    def pick_video(self, previous: Video | None) -> Video | None:
+    def pick_video(self, previous: Video | None, follows_course: float = 0.5) -> Video | None:
         rng = self.rng
-        if previous is not None and previous.video_id in self.next_lesson and rng.random() < 0.5:
+        if previous is not None and previous.video_id in self.next_lesson and rng.random() < follows_course:
             return self.next_lesson[previous.video_id]
         if rng.random() < 0.003:
             return None  # one of UNKNOWN_VIDEOS
@@ -250,13 +250,13 @@ class _Chunk:
             if rng.random() < BOT_VISIT_SHARE:
                 device = self.audience.pick_crawler(rng)
             else:
-                device = self.audience.pick(rng)
+                device = self.audience.pick(rng, (self.plan.day - self.plan.first_day).days)
             if not device.is_bot and rng.random() < 0.01:
                 produced += self.engagement_only(device, t)
                 continue
             previous = None
             while True:
-                video = self.pick_video(previous)
+                video = self.pick_video(previous, device.follows_course)
                 tail, duration, properties = self.view_tail(video, device, uuid_text(rng))
                 events: list = []
                 if device.is_bot:
@@ -267,7 +267,8 @@ class _Chunk:
                     t = simulate_view(rng, events, t, duration, resume, device.bandwidth,
                                       device.mobile_network, feed=rng.random() < 0.04,
                                       rewatch_at_s=video and video.rewatch_at_s, leave_at_s=video and video.leave_at_s,
-                                      startup_factor=device.startup_factor, stall_factor=device.stall_factor)
+                                      startup_factor=device.startup_factor, stall_factor=device.stall_factor,
+                                      completion_factor=device.completion_factor, hard=video is not None and video.hard)
                 res.views += 1
                 self.deliver(events, device, tail, properties)
                 produced += len(events)

@@ -2,13 +2,17 @@
 
 The pool depends only on the seed and its size, so every day (and every worker process) draws
 from the same people: viewers return across days, and signed-in people across devices.
+
+Each person is also a kind of learner (`PERSONAS`): finishers follow a course lesson after lesson
+and complete them, stallers keep coming back but rarely finish a lesson (their progress stops
+growing), droppers stop coming after a few days; the rest watch casually.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .agents import (
     CRAWLER_AGENTS, COUNTRIES, DEVICE_AGENTS, DEVICE_WEIGHTS, SLOW_START_FACTOR, SLOW_START_MARK, STALL_HEAVY_FACTOR,
@@ -30,6 +34,9 @@ class Device:
     json_tail: str            # the per-device JSON members, pre-encoded once
     startup_factor: float = 1.0  # > 1: a slow-starting client (agents.SLOW_START_MARK)
     stall_factor: float = 1.0    # > 1: a stall-heavy client (agents.STALL_HEAVY_MARK)
+    completion_factor: float = 1.0   # the person's chance of finishing a lesson, relative to anyone's
+    follows_course: float = 0.5      # chance the next view is the next lesson of the course
+    last_day: int | None = None      # a dropper's last day of visits (days after the first generated day)
 
     @property
     def mobile_network(self) -> bool:
@@ -72,9 +79,13 @@ class Audience:
     people: list[list[Device]]   # each person's devices; index 0 is their main device
     crawlers: list[Device]
 
-    def pick(self, rng: random.Random) -> Device:
-        """A device for a new visit. Low indexes are heavy users, so the same people come back."""
-        person = self.people[int(len(self.people) * rng.random() ** 2.2)]
+    def pick(self, rng: random.Random, day: int = 0) -> Device:
+        """A device for a new visit on `day` (days after the first generated day). Low indexes are
+        heavy users, so the same people come back; a dropper past their last day does not."""
+        for _ in range(20):
+            person = self.people[int(len(self.people) * rng.random() ** 2.2)]
+            if person[0].last_day is None or day <= person[0].last_day:
+                break
         if len(person) == 1 or rng.random() < 0.6:
             return person[0]
         return rng.choice(person[1:])
@@ -96,6 +107,20 @@ def build_audience(seed: int, people: int) -> Audience:
         if signed_in:  # account holders also watch on their other devices
             for _ in range(rng.choices((0, 1, 2), (50, 35, 15))[0]):
                 devices.append(_device(rng, user_id, country))
-        crowd.append(devices)
+        crowd.append(_with_persona(devices, random.Random(f"persona:{seed}:{len(crowd)}")))
     crawlers = [_crawler(rng, n) for n in range(max(len(CRAWLER_AGENTS), people // 400))]
     return Audience(crowd, crawlers)
+
+
+# persona -> (share of people, completion factor, chance of following the course)
+PERSONAS = {"finisher": (0.15, 2.2, 0.85), "staller": (0.15, 0.15, 0.5), "dropper": (0.2, 1.0, 0.6),
+            "casual": (0.5, 1.0, 0.5)}
+
+
+def _with_persona(devices: list[Device], rng: random.Random) -> list[Device]:
+    """The person's devices with their learner persona (its own generator: the rest stays the same)."""
+    names = list(PERSONAS)
+    persona = rng.choices(names, [PERSONAS[n][0] for n in names])[0]
+    _, completion, follows = PERSONAS[persona]
+    last_day = rng.randint(0, 10) if persona == "dropper" else None
+    return [replace(d, completion_factor=completion, follows_course=follows, last_day=last_day) for d in devices]

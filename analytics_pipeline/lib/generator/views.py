@@ -33,6 +33,8 @@ REWATCH_SHARE = 0.35
 LEAVE_SHARE = 0.25
 # The planted behaviour draws from its own generator (seeded by the view's start), so the main
 # stream, and with it every other view, is what it was without it.
+HARD_COMPLETION = 0.35    # a hard lesson is finished about a third as often ...
+HARD_REWIND_CHANCE = 0.06  # ... and rewound in about 6 % of its 10-s stretches
 
 
 def _pos(p: float) -> str:
@@ -95,9 +97,11 @@ def simulate_bot_view(rng: random.Random, out: list, t0: int, duration: float) -
 
 def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start_pos: float,
                   bandwidth: float, mobile: bool, feed: bool, rewatch_at_s: float | None = None,
-                  leave_at_s: float | None = None, startup_factor: float = 1.0, stall_factor: float = 1.0) -> int:
+                  leave_at_s: float | None = None, startup_factor: float = 1.0, stall_factor: float = 1.0,
+                  completion_factor: float = 1.0, hard: bool = False) -> int:
     """Append one human view's events; returns the true time of its last event. The video's
-    planted points (see REWATCH_SHARE) and the client's startup and stall factors shape it."""
+    planted points (see REWATCH_SHARE) and the client's startup and stall factors shape it;
+    `completion_factor` scales the chance of watching to the end; a `hard` lesson is rewound more often."""
     rnd = rng.random
     plant = random.Random(t0)
     emit = out.append
@@ -138,7 +142,7 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
     # where this viewer will stop: the end, or somewhere skewed towards the start
     if feed:
         stop = min(duration, pos + rng.uniform(1.5, 8.0))
-    elif rnd() < _completion_chance(duration):
+    elif rnd() < _completion_chance(duration) * completion_factor * (HARD_COMPLETION if hard else 1.0):
         stop = duration
     else:
         stop = pos + max(1.0, (duration - pos) * rnd() ** 2.2)
@@ -188,6 +192,8 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
             emit((t, "playing", _pos(pos) + rate_field))
             continue
 
+        if hard and kind == "heartbeat" and rnd() < HARD_REWIND_CHANCE:
+            kind = "seek"  # a hard lesson: the learner goes back over a passage
         if kind == "heartbeat":
             emit((t, "heartbeat", _pos(pos) + rate_field))
         elif kind == "pause":
@@ -204,7 +210,7 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
             t += rng.randint(80, 600)
             emit((t, "playing", _pos(pos) + rate_field))
         elif kind == "seek":
-            t, pos = _seek(rng, emit, t, pos, duration, bandwidth, rate_field)
+            t, pos = _seek(rng, emit, t, pos, duration, bandwidth, rate_field, back_share=0.8 if hard else 0.35)
             if stop <= pos + 1:  # sought past the planned stop: watch a little more from there
                 stop = min(duration, pos + rng.uniform(5, 240))
         elif kind == "rebuffer":
@@ -272,12 +278,12 @@ def simulate_view(rng: random.Random, out: list, t0: int, duration: float, start
 
 
 def _seek(rng: random.Random, emit, t: int, pos: float, duration: float, bandwidth: float,
-          rate_field: str) -> tuple[int, float]:
+          rate_field: str, back_share: float = 0.35) -> tuple[int, float]:
     """A seek (sometimes two quick ones while scrubbing), the stall it causes, and `playing` again."""
     for n in range(2 if rng.random() < 0.15 else 1):
         if n:
             t += rng.randint(300, 1500)
-        if rng.random() < 0.65:
+        if rng.random() >= back_share:
             target = min(duration - 0.5, pos + rng.uniform(10, 180))
         else:
             target = max(0.0, pos - rng.uniform(5, 90))
