@@ -86,9 +86,15 @@ def register_partitions(
         # through pyarrow's S3 client handed to DuckDB as a filesystem (no httpfs needed).
         register_lake_filesystem(con, storage)
         paths = ", ".join(sql_string(storage.uri(f)) for f in files)
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{paths}], hive_partitioning = true)"
-        )
+        source = f"read_parquet([{paths}], hive_partitioning = true, union_by_name = true)"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
+        present = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+        if empty_schema is not None and set(empty_schema.names) - present:
+            # partitions written before a column was added: the column reads as null, so an older
+            # lake keeps working until its days are rebuilt
+            con.register(f"__{name}_columns", empty_schema.empty_table())
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source} "
+                        f"UNION ALL BY NAME SELECT * FROM __{name}_columns")
         return len(files)
     schema = empty_schema if empty_schema is not None else pa.schema([])
     if "date" not in schema.names:
