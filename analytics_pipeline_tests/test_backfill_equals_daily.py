@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.settings import load_settings
-from analytics_pipeline_tests.support import lake_snapshot, materialize
+from analytics_pipeline_tests.support import lake_rows, lake_snapshot, materialize
 
 START = date(2026, 3, 27)  # crosses a month boundary, so counters reset inside the range
 DAYS = [START + timedelta(days=i) for i in range(7)]
@@ -34,5 +34,5 @@ def test_range_backfill_equals_day_by_day_runs(tmp_path, monkeypatch):
     assert set(backfill) == set(daily)
     for table in sorted(backfill):
         assert backfill[table] == daily[table], table
-    counters = [r for r in backfill["video_counters"] if r[0] == "date=2026-04-01/data.parquet"]
-    assert counters and all(r[2] == r[3] for r in counters)  # 1 April: month to date = today
+    counters = lake_rows(roots["backfill"], "video_counters", "date = DATE '2026-04-01'")
+    assert counters and all(r["views_month_to_date"] == r["views_today"] for r in counters)  # 1 April

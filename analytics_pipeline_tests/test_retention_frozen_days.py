@@ -124,7 +124,8 @@ def test_erasure_removes_the_person_from_frozen_days_and_keeps_their_aggregates(
     for table in ("viewer_sessions", "viewer_progress_history"):
         assert after[table] == [r for r in before[table] if r["viewer_id"] != viewer], table
     assert viewer not in all_stored_text(root)
-    assert all(not lake_rows(root, t, f"viewer_id = '{viewer}'") for t in PERSON_TABLES + ("viewer_progress",))
+    for table in PERSON_TABLES + ("viewer_progress", "learner_course_progress"):
+        assert not [r for r in lake_rows(root, table) if viewer in (r.get("viewer_id"), r.get("learner_id"))], table
     assert set(summary["kept_days"]) >= {D.isoformat()} and summary["kept_rows_removed"]["viewer_sessions"] >= 1
 
 

@@ -30,10 +30,15 @@ FROZEN_TABLE = "retention_frozen_days"
 FROZEN_DAYS = pa.schema([("event_date", pa.date32()), ("frozen_at", schemas.TS)])
 # retention deleting a partition of one of these freezes its day
 FREEZING_TABLES = ("events", "playback_sessions", "played_ranges")
-PROGRESS_SNAPSHOT = "viewer_progress"
 # per-person rows of a kept day, in the order erasure cuts them (played_ranges before the views it looks up)
-PERSON_TABLES = ("played_ranges", "events", "playback_sessions", "viewer_sessions", "viewer_progress_history")
-ANONYMOUS_MARTS = tuple(m for m in DAILY_MARTS if m != "viewer_sessions")
+# per-person rows of a day: by the person's id (viewer_id / user_id, or learner_id, which is one of
+# them), or by the person's views for the tables keyed by view only
+PERSON_TABLES = ("played_ranges", "quality_changes", "events", "playback_sessions", "viewer_sessions",
+                 "viewer_progress_history", "learner_course_progress_history", "video_counted_views",
+                 "viewer_first_views")
+BY_VIEW = ("played_ranges", "quality_changes")
+PERSON_SNAPSHOTS = ("viewer_progress", "learner_course_progress")
+ANONYMOUS_MARTS = tuple(m for m in DAILY_MARTS if m not in PERSON_TABLES)
 
 
 def frozen_days(storage: Storage) -> list[date]:
@@ -114,9 +119,16 @@ def erase_from_kept_days(storage: Storage, column: str, subject_id: str, days) -
             views |= set(sessions.filter(pc.fill_null(pc.equal(sessions.column(column), subject_id), False))
                          .column("view_id").to_pylist())
         for table in PERSON_TABLES:
-            # played_ranges has no user_id: its rows go by the person's views
-            by, values = ("view_id", views) if table == "played_ranges" else (column, {subject_id})
             for rel in storage.existing_partition_files(table, [day]):
-                removed[table] = removed.get(table, 0) + _cut(storage, rel, by, values)
-    removed[PROGRESS_SNAPSHOT] = _cut(storage, storage.snapshot_path(PROGRESS_SNAPSHOT), column, {subject_id})
+                if table in BY_VIEW:
+                    removed[table] = removed.get(table, 0) + _cut(storage, rel, "view_id", views)
+                else:
+                    removed[table] = removed.get(table, 0) + _cut_person(storage, rel, column, subject_id)
+    for snapshot in PERSON_SNAPSHOTS:
+        removed[snapshot] = _cut_person(storage, storage.snapshot_path(snapshot), column, subject_id)
     return {table: n for table, n in removed.items() if n}
+
+
+def _cut_person(storage: Storage, rel: str, column: str, subject_id: str) -> int:
+    """Rows whose `column` (viewer_id or user_id) is the person, then rows whose learner_id is."""
+    return _cut(storage, rel, column, {subject_id}) + _cut(storage, rel, "learner_id", {subject_id})
