@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import matplotlib
+import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
 PALETTE = ["#1f6feb", "#d1495b", "#2a9d8f", "#e9a03b", "#6f42c1", "#8c564b"]
@@ -60,7 +61,7 @@ def _figure(chart: Chart) -> Figure:
     fig = Figure(figsize=chart.size, layout="constrained" if chart.kind != "line" else None)
     if chart.kind == "line":
         fig.subplots_adjust(left=0.08, right=0.9 if any(s.right_axis for s in chart.series) else 0.97,
-                            bottom=0.3 if chart.x and hasattr(chart.x[0], "isoformat") else 0.2, top=0.95)
+                            bottom=0.2, top=0.95)
     ax = fig.add_subplot()
     handles = []
     if chart.kind == "barh":
@@ -97,7 +98,9 @@ def _figure(chart: Chart) -> Figure:
                                       color=PALETTE[(len(chart.series) + j) % len(PALETTE)]))
         ax.set_ylim(bottom=0)
         if chart.x and hasattr(chart.x[0], "isoformat"):
-            fig.autofmt_xdate()
+            locator = mdates.AutoDateLocator(maxticks=10)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel(chart.x_label)
     ax.set_ylabel(chart.y_label)
     if handles and (len(handles) > 1 or chart.marks):

@@ -38,7 +38,7 @@ def millis(v) -> str:
     return "–" if v is None else f"{v:,.0f} ms"
 
 
-FORMATS = {"count": count, "pct": pct, "hours": hours, "seconds": seconds, "number": number, "ms": millis,
+FORMATS = {"day": lambda v: "" if v is None else str(v), "count": count, "pct": pct, "hours": hours, "seconds": seconds, "number": number, "ms": millis,
            "text": lambda v: "" if v is None else str(v)}
 
 

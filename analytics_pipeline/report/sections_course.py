@@ -7,6 +7,8 @@ course_cohorts, learner_course_progress) and are left out while the warehouse la
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from analytics_pipeline.lib.charts import Chart, Series, chart_svg
 from analytics_pipeline.report.data import ReportData
 from analytics_pipeline.report.model import ChartBlock, Column, Figure, Section, Table
@@ -70,14 +72,14 @@ def funnel(data: ReportData, course_id: str) -> Section | None:
 
 def attendance(data: ReportData, course_id: str) -> Section | None:
     rows = [r for r in data.optional("course_attendance_weekly", "course_id").get(course_id, [])
-            if r["week_start"] <= data.end and r["week_start"] >= data.start.fromordinal(data.start.toordinal() - 6)]
+            if r["week_start"] <= data.end and r["week_start"] >= data.start - timedelta(days=6)]
     if not rows:
         return None
     rows.sort(key=lambda r: r["week_start"])
     svg = chart_svg(Chart("attendance-chart", [r["week_start"] for r in rows],
                           [Series("attendance rate (%)", [(r["attendance_rate"] or 0) * 100 for r in rows])],
                           y_label="% of enrolled"), "Weekly attendance; the figures are in the table below")
-    columns = [Column("week_start", "Week of"), Column("learners_enrolled", "Enrolled", "count"),
+    columns = [Column("week_start", "Week of", "day"), Column("learners_enrolled", "Enrolled", "count"),
                Column("learners_attending", "Attending", "count"), Column("attendance_rate", "Attendance", "pct")]
     return Section("attendance", "Attendance by week", "ISO weeks overlapping the range (course_attendance_weekly).",
                    chart=ChartBlock(svg, "Share of enrolled learners who watched each week."),
@@ -89,7 +91,7 @@ def cohorts(data: ReportData, course_id: str) -> Section | None:
                   key=lambda r: (r["cohort_week"], r["week_number"]))
     if not rows:
         return None
-    columns = [Column("cohort_week", "Cohort (week of first view)"), Column("week_number", "Week", "count"),
+    columns = [Column("cohort_week", "Cohort (week of first view)", "day"), Column("week_number", "Week", "count"),
                Column("cohort_size", "Cohort size", "count"), Column("learners_active", "Active", "count"),
                Column("retention_pct", "Retention %", "number")]
     return Section("cohorts", "Cohorts", "Learners by the week they started, active in each later week (course_cohorts).",
@@ -102,7 +104,7 @@ def at_risk(data: ReportData, course_id: str) -> Section | None:
     rows = [r for r in data.optional("learner_course_progress", "course_id").get(course_id, []) if r.get("status") == "at_risk"]
     rows.sort(key=lambda r: (str(r.get("last_active_date")), str(r["learner_id"])))
     columns = [Column("learner_id", "Learner id"), Column("progress_pct", "Progress %", "number"),
-               Column("last_active_date", "Last active"), Column("next_lecture_id", "Next lecture")]
+               Column("last_active_date", "Last active", "day"), Column("next_lecture_id", "Next lecture")]
     return Section("at-risk", "At-risk learners", "Learners whose status is at_risk (learner_course_progress); ids only.",
                    figures=[Figure("learners_at_risk", "At-risk learners", len(rows))],
                    tables=[Table("at-risk", columns, rows)])

@@ -22,7 +22,7 @@ def trend(data: ReportData, creator_id: str) -> Section | None:
         Series("views", [d["views"] for d in days]),
         Series("watch time (h)", [d["watch_time_s"] / 3600 for d in days], right_axis=True),
     ], y_label="views", right_label="watch time (h)"), "Daily views and watch time; the figures are in the table below")
-    columns = [Column("date", "Day"), Column("views", "Views", "count"), Column("unique_viewers", "Unique viewers", "count"),
+    columns = [Column("date", "Day", "day"), Column("views", "Views", "count"), Column("unique_viewers", "Unique viewers", "count"),
                Column("watch_time_s", "Watch time", "hours"), Column("completion_rate", "Completion rate", "pct")]
     return Section("trend", "Trend", "Per day (creator_daily).",
                    chart=ChartBlock(svg, "Views (left axis) and watch time in hours (right axis), per day."),

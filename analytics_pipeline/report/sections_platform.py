@@ -22,7 +22,7 @@ def daily_trend(data: ReportData) -> Section:
         Series("views", [d["views"] for d in days]),
         Series("watch time (h)", [d["watch_time_s"] / 3600 for d in days], right_axis=True),
     ], y_label="views", right_label="watch time (h)"), "Daily views and watch time; the figures are in the table below")
-    columns = [Column("date", "Day"), Column("views", "Views", "count"), Column("unique_viewers", "Unique viewers", "count"),
+    columns = [Column("date", "Day", "day"), Column("views", "Views", "count"), Column("unique_viewers", "Unique viewers", "count"),
                Column("watch_time_s", "Watch time", "hours"), Column("completion_rate", "Completion rate", "pct"),
                Column("peak_concurrent_views", "Peak concurrent views", "count")]
     return Section("daily", "Daily views and watch time", "Per day (platform_daily).",
@@ -82,7 +82,7 @@ def data_health(data: ReportData) -> Section:
                Figure("quarantined", "Lines quarantined", total["quarantined"]),
                Figure("duplicates", "Duplicates dropped", total["duplicates"]),
                Figure("late_events", "Late events", total["late_events"])]
-    tables = [Table("health", [Column("date", "Day"), Column("events_accepted", "Accepted", "count"),
+    tables = [Table("health", [Column("date", "Day", "day"), Column("events_accepted", "Accepted", "count"),
                                Column("duplicates", "Duplicates", "count"), Column("quarantined", "Quarantined", "count"),
                                Column("late_events", "Late", "count"),
                                Column("unknown_video_events", "Unknown video", "count")], days)]
