@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from analytics_pipeline.lib.charts import Chart, chart_svg
+
 
 def count(v) -> str:
     return "–" if v is None else f"{int(v):,}"
@@ -104,8 +106,19 @@ class Table:
 
 
 @dataclass
+class ChartSpec:
+    """A chart to draw and its accessible description; drawn when the page is written (maybe in a worker)."""
+
+    chart: Chart
+    description: str
+
+    def svg(self) -> str:
+        return chart_svg(self.chart, self.description)
+
+
+@dataclass
 class ChartBlock:
-    svg: str
+    spec: ChartSpec
     caption: str
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analytics_pipeline.lib.charts import Chart, Series, chart_svg
+from analytics_pipeline.lib.charts import Chart, Series
 from analytics_pipeline.report.data import ReportData
-from analytics_pipeline.report.model import ChartBlock, Column, Figure, Section, Table
+from analytics_pipeline.report.model import ChartBlock, ChartSpec, Column, Figure, Section, Table
 
 HEADLINE = [  # (metric, label, format): the figures every entity's page leads with
     ("views", "Views", "count"),
@@ -33,7 +33,7 @@ def video_table(data: ReportData, name: str, rows: list[dict], extra: list[Colum
     """Videos with their range figures, each linked to its page."""
     for r in rows:
         r.setdefault("title", (data.catalog.get(r["video_id"]) or {}).get("title"))
-    columns = [Column("title", "Video", link="video"), *(extra or []),
+    columns = [*(extra or []), Column("title", "Video", link="video"),
                Column("views", "Views", "count"), Column("unique_viewers", "Unique viewers", "count"),
                Column("watch_time_s", "Watch time", "hours"), Column("completion_rate", "Completion rate", "pct"),
                Column("engagement_score", "Engagement score", "number")]
@@ -56,7 +56,7 @@ def breakdown_section(data: ReportData, key: str, title: str, scope: str, dimens
     if dimension == "device" and scope == "platform":  # a video's few devices read as well from the table
         metric, unit = chart_metric
         shown = rows[:8]
-        svg = chart_svg(Chart(f"{key}-chart", [r["value"] for r in shown], [Series(unit, [r[metric] for r in shown])],
+        svg = ChartSpec(Chart(f"{key}-chart", [r["value"] for r in shown], [Series(unit, [r[metric] for r in shown])],
                               y_label=unit, kind="barh", size=(8.0, 0.6 + 0.35 * len(shown))),
                         f"{title}: {unit} by device type; the figures are in the table below")
         chart = ChartBlock(svg, f"{unit.capitalize()} by device type (figures in the table).")

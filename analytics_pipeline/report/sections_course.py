@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from analytics_pipeline.lib.charts import Chart, Series, chart_svg
+from analytics_pipeline.lib.charts import Chart, Series
 from analytics_pipeline.report.data import ReportData
-from analytics_pipeline.report.model import ChartBlock, Column, Figure, Section, Table
+from analytics_pipeline.report.model import ChartBlock, ChartSpec, Column, Figure, Section, Table
 from analytics_pipeline.report.sections_common import headline, video_table
 
 
@@ -28,7 +28,7 @@ def lectures(data: ReportData, course_id: str) -> Section | None:
                   key=lambda r: data.lesson_order(r["video_id"]))
     if not rows:
         return None
-    svg = chart_svg(Chart("lectures-chart", [r["title"] or r["video_id"] for r in rows], [Series("views", [r["views"] for r in rows])],
+    svg = ChartSpec(Chart("lectures-chart", [r["title"] or r["video_id"] for r in rows], [Series("views", [r["views"] for r in rows])],
                           y_label="views", kind="barh", size=(8.0, 0.6 + 0.3 * len(rows))),
                     "Views per lecture; the figures are in the table below")
     return Section("lectures", "Lectures", "Each lesson's figures for the range (video_stats), in course order.",
@@ -59,7 +59,7 @@ def funnel(data: ReportData, course_id: str) -> Section | None:
         return None
     for r in rows:
         r["video_id"], r["title"] = r["lecture_id"], _title(data, r["lecture_id"])
-    svg = chart_svg(Chart("funnel-chart", [r["title"] for r in rows], [Series("learners completed", [r["learners_completed"] for r in rows])],
+    svg = ChartSpec(Chart("funnel-chart", [r["title"] for r in rows], [Series("learners completed", [r["learners_completed"] for r in rows])],
                           y_label="learners completed", kind="barh", size=(8.0, 0.6 + 0.3 * len(rows))),
                     "Course funnel; the figures are in the table below")
     columns = [Column("position", "Position", "count"), Column("title", "Lecture", link="video"),
@@ -76,7 +76,7 @@ def attendance(data: ReportData, course_id: str) -> Section | None:
     if not rows:
         return None
     rows.sort(key=lambda r: r["week_start"])
-    svg = chart_svg(Chart("attendance-chart", [r["week_start"] for r in rows],
+    svg = ChartSpec(Chart("attendance-chart", [r["week_start"] for r in rows],
                           [Series("attendance rate (%)", [(r["attendance_rate"] or 0) * 100 for r in rows])],
                           y_label="% of enrolled"), "Weekly attendance; the figures are in the table below")
     columns = [Column("week_start", "Week of", "day"), Column("learners_enrolled", "Enrolled", "count"),

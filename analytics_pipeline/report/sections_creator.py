@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analytics_pipeline.lib.charts import Chart, Series, chart_svg
+from analytics_pipeline.lib.charts import Chart, Series
 from analytics_pipeline.report.data import ReportData
-from analytics_pipeline.report.model import ChartBlock, Column, Section, Table
+from analytics_pipeline.report.model import ChartBlock, ChartSpec, Column, Section, Table
 from analytics_pipeline.report.sections_common import headline, video_table
 
 TOP_N = 10
@@ -18,7 +18,7 @@ def trend(data: ReportData, creator_id: str) -> Section | None:
     days = data.creator_days.get(creator_id, [])
     if not days:
         return None
-    svg = chart_svg(Chart("trend-chart", [d["date"] for d in days], [
+    svg = ChartSpec(Chart("trend-chart", [d["date"] for d in days], [
         Series("views", [d["views"] for d in days]),
         Series("watch time (h)", [d["watch_time_s"] / 3600 for d in days], right_axis=True),
     ], y_label="views", right_label="watch time (h)"), "Daily views and watch time; the figures are in the table below")

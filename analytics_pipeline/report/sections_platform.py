@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analytics_pipeline.lib.charts import Chart, Series, chart_svg
+from analytics_pipeline.lib.charts import Chart, Series
 from analytics_pipeline.report.data import ReportData
-from analytics_pipeline.report.model import ChartBlock, Column, Figure, Section, Table
+from analytics_pipeline.report.model import ChartBlock, ChartSpec, Column, Figure, Section, Table
 from analytics_pipeline.report.sections_common import breakdown_section, headline, video_table
 
 # platform_daily's completion buckets, applied to each video's completion rate over the range
@@ -18,7 +18,7 @@ def overview(data: ReportData) -> Section:
 
 def daily_trend(data: ReportData) -> Section:
     days = data.platform_days
-    svg = chart_svg(Chart("daily-trend", [d["date"] for d in days], [
+    svg = ChartSpec(Chart("daily-trend", [d["date"] for d in days], [
         Series("views", [d["views"] for d in days]),
         Series("watch time (h)", [d["watch_time_s"] / 3600 for d in days], right_axis=True),
     ], y_label="views", right_label="watch time (h)"), "Daily views and watch time; the figures are in the table below")
@@ -33,7 +33,7 @@ def daily_trend(data: ReportData) -> Section:
 def completion_buckets(data: ReportData) -> Section:
     rates = [v["completion_rate"] for v in data.videos.values() if (v["views"] or 0) > 0]
     rows = [{"bucket": label, "videos": sum(1 for r in rates if test(r))} for _, label, test in BUCKETS]
-    svg = chart_svg(Chart("completion-buckets", [r["bucket"] for r in rows], [Series("videos", [r["videos"] for r in rows])],
+    svg = ChartSpec(Chart("completion-buckets", [r["bucket"] for r in rows], [Series("videos", [r["videos"] for r in rows])],
                           y_label="videos", kind="bar", size=(8.0, 2.2)),
                     "Videos by completion rate bucket; the figures are in the table below")
     return Section("completion", "Completion buckets",

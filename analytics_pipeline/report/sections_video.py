@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analytics_pipeline.lib.charts import Chart, Marks, Series, chart_svg
+from analytics_pipeline.lib.charts import Chart, Marks, Series
 from analytics_pipeline.report.data import ReportData
-from analytics_pipeline.report.model import ChartBlock, Column, Figure, Section, Table
+from analytics_pipeline.report.model import ChartBlock, ChartSpec, Column, Figure, Section, Table
 from analytics_pipeline.report.sections_common import breakdown_section, headline
 
 MOMENT_MARKERS = {"intro": "o", "spike": "^", "dip": "v"}
@@ -31,7 +31,7 @@ def retention(data: ReportData, video_id: str) -> Section | None:
         if points:
             marks.append(Marks(f"key moment: {kind}", [p["from_s"] for p in points],
                                [p["retention_pct"] or 0 for p in points], marker))
-    svg = chart_svg(Chart("retention-chart", x, [Series("retention (% of views)", [r["retention_pct"] for r in rows])],
+    svg = ChartSpec(Chart("retention-chart", x, [Series("retention (% of views)", [r["retention_pct"] for r in rows])],
                           x_label="position in the video (s)", y_label="% of views", marks=marks),
                     "Audience retention per 10-second segment; the figures are in the table below")
     columns = [Column("from_s", "From (s)", "count"), Column("views", "Views", "count"),
@@ -54,7 +54,7 @@ def quartile_funnel(data: ReportData, video_id: str) -> Section | None:
     if not sums:
         return None
     rows = [{"step": label, "views": sums[key]} for key, label in QUARTILES]
-    svg = chart_svg(Chart("quartile-chart", [r["step"] for r in rows], [Series("views", [r["views"] for r in rows])],
+    svg = ChartSpec(Chart("quartile-chart", [r["step"] for r in rows], [Series("views", [r["views"] for r in rows])],
                           y_label="views", kind="bar", size=(8.0, 2.2)), "Quartile funnel; the figures are in the table below")
     return Section("quartiles", "Quartile funnel", "Views whose played ranges reached each point of the video.",
                    chart=ChartBlock(svg, "Views reaching each quartile of the video."),

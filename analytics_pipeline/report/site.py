@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +22,8 @@ from analytics_pipeline.report.render import built_at, write_page, write_stylesh
 from analytics_pipeline.report.warehouse import Warehouse
 
 HEADLINE_KEYS = ("views", "unique_viewers", "watch_time_s", "completion_rate")
+MAX_WORKERS = 4
+PAGES_PER_WORKER = 60  # below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -96,12 +101,11 @@ def build_site(con: duckdb.DuckDBPyConnection, start: date, end: date, output: P
     staging.mkdir(parents=True)
     try:
         data = ReportData(Warehouse(con, start, end))
-        pages = site_pages(data)
-        written: dict[str, int] = {}
-        built = built_at()
         left_out: dict[str, set[str]] = {}
-        for page in build_pages(data, left_out):
-            write_page(staging, page, pages, built)
+        pages = list(build_pages(data, left_out))
+        write_pages(staging, pages, site_pages(data), built_at())
+        written: dict[str, int] = {}
+        for page in pages:
             written[page.kind] = written.get(page.kind, 0) + 1
         write_stylesheet(staging)
         _replace(output, staging)
@@ -111,6 +115,23 @@ def build_site(con: duckdb.DuckDBPyConnection, start: date, end: date, output: P
     headline = {k: data.platform.get(k) for k in HEADLINE_KEYS}
     return SiteSummary(output, start, end, written, headline, time.monotonic() - began,
                        {k: sorted(v) for k, v in left_out.items()})
+
+
+def _write_chunk(output: Path, pages: list[Page], linked: dict[str, set], built: str) -> None:
+    for page in pages:
+        write_page(output, page, linked, built)
+
+
+def write_pages(output: Path, pages: list[Page], linked: dict[str, set], built: str) -> None:
+    """Draw and write the pages, in parallel worker processes when there are many (charts take the time)."""
+    workers = min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if workers < 2 or len(pages) < PAGES_PER_WORKER:
+        return _write_chunk(output, pages, linked, built)
+    chunks = [pages[i::workers * 4] for i in range(workers * 4)]
+    # spawned workers: the parent holds DuckDB's threads, which a forked child must not inherit
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for done in [pool.submit(_write_chunk, output, chunk, linked, built) for chunk in chunks]:
+            done.result()
 
 
 def _replace(output: Path, staging: Path) -> None:
