@@ -47,6 +47,7 @@ def highlights(data: ReportData, course_id: str) -> Section | None:
     tables = []
     for key, title in (("most_watched_lectures", "Most watched lectures"), ("struggle_lectures", "Struggle lectures")):
         ids = r.get(key) or []
+        ids = [i.strip() for i in ids.split(",") if i.strip()] if isinstance(ids, str) else list(ids)
         tables.append(Table(key.replace("_", "-"), [Column("title", title, link="video")],
                             [{"video_id": v, "title": _title(data, v)} for v in ids]))
     return Section("highlights", "Most watched and struggle lectures", "From course_report() for the range.",

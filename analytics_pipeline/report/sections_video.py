@@ -72,6 +72,20 @@ def experience(data: ReportData, video_id: str) -> Section | None:
     return Section("experience", "Viewer experience", "Mean scores (0-100) over the views that have one.", figures=figures)
 
 
+def relative(data: ReportData, video_id: str) -> Section | None:
+    """How the video keeps its audience against videos of similar length (relative_retention)."""
+    rows = data.optional("relative_retention", "video_id").get(video_id)
+    if not rows:
+        return None
+    r = rows[0]
+    figures = [Figure("avg_completion_ratio", "Average completion", r.get("avg_completion_ratio"), "pct"),
+               Figure("bucket_median_completion", f"Typical for {r.get('length_bucket')}", r.get("bucket_median_completion"), "pct"),
+               Figure("relative_retention", "Relative retention", r.get("relative_retention"), "number"),
+               Figure("label", "Compared with similar videos", (r.get("label") or "–").replace("_", " "), "text")]
+    return Section("relative", "Retention against similar videos", "From relative_retention(): the median of the "
+                   "length bucket's videos with at least 10 views.", figures=figures)
+
+
 def devices(data: ReportData, video_id: str) -> Section | None:
     return breakdown_section(data, "devices", "Devices", "video", "device", video_id)
 
@@ -92,4 +106,4 @@ def providers(data: ReportData, video_id: str) -> Section | None:
                    "(provider_reconciliation_daily).", tables=[Table("providers", columns, rows)])
 
 
-SECTIONS = [overview, retention, quartile_funnel, experience, devices, countries, providers]
+SECTIONS = [overview, retention, relative, quartile_funnel, experience, devices, countries, providers]

@@ -16,7 +16,6 @@ from analytics_pipeline.defs.automation.config import schedule_status
 from analytics_pipeline.defs.metadata import report_partition
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.storage import Storage
-from analytics_pipeline.report import write_report
 from analytics_pipeline.settings import Settings
 
 REPORTS_DIR = "reports"
@@ -35,6 +34,8 @@ def week_folder(week: str) -> str:
 
 def _publish(settings: Settings, week: str, start: date, end: date):
     """Write the site where the data root is; a remote root gets it uploaded file by file."""
+    from analytics_pipeline.report import write_report  # matplotlib loads when a report is built, not with the code location
+
     storage = Storage.from_settings(settings)
     if not settings.remote:
         summary = write_report(settings, start, end, Path(settings.data_root) / week_folder(week))
