@@ -1,4 +1,4 @@
-"""`analytics-pipeline`: demo, generate, materialize, erase, retention and query from a terminal.
+"""`analytics-pipeline`: demo, generate, materialize, erase, retention, query and report from a terminal.
 
 Each command parses its arguments, reads the settings once and calls the runner (runner.py);
 the output is the command's summary. Exit codes: 0 success, 1 a failed step, 2 bad arguments or
@@ -200,6 +200,17 @@ def cmd_query(args, settings: Settings) -> int:
                      Storage.from_settings(settings))
 
 
+def cmd_report(args, settings: Settings) -> int:
+    check_range(settings, args.start, args.end)
+    from analytics_pipeline.report import write_report
+
+    summary = write_report(settings, args.start, args.end, args.output)
+    pages = ", ".join(f"{n} {kind}" for kind, n in summary.pages.items())
+    print(f"report {args.start}..{args.end}: {pages} pages in {summary.seconds:.1f}s")
+    print(f"open: {summary.index.as_uri()}")
+    return 0
+
+
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows a flag's default, unless it has none or its help already says it."""
 
@@ -273,6 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--output", help="file to write (required for parquet; default: standard output)")
     q.add_argument("--limit", type=_positive, default=50, help="rows shown in table format")
     q.set_defaults(func=cmd_query)
+
+    r = sub.add_parser("report", parents=[common], formatter_class=fmt, help="write the static HTML report site",
+                       description="Write a static HTML site for a date range from the warehouse: the platform "
+                                   "overview (index.html, with the change vs the previous range of equal length), "
+                                   "and a page per video, course and creator, with each table as CSV beside it. It "
+                                   "works offline from file://. " + DATES)
+    r.add_argument("--start", type=_day, required=True, help="first day")
+    r.add_argument("--end", type=_day, required=True, help="last day")
+    r.add_argument("--output", required=True, help="folder to write the site into (replaced if it exists)")
+    r.set_defaults(func=cmd_report)
     return p
 
 

@@ -19,6 +19,7 @@ from analytics_pipeline.defs.keys import WAREHOUSE_TABLES
 from analytics_pipeline.defs.marts import assets as marts
 from analytics_pipeline.defs.metadata import column_schema
 from analytics_pipeline.defs.partitions import daily_partitions_from
+from analytics_pipeline.defs.reports.assets import build_report_defs
 from analytics_pipeline.defs.resources import Lake
 from analytics_pipeline.defs.sessions import assets as sessions
 from analytics_pipeline.defs.warehouse.assets import warehouse_asset
@@ -75,6 +76,7 @@ def build_defs(settings: Settings) -> dg.Definitions:
             resources={"lake": Lake(settings)},
         ),
         automation.build_automation(settings.automation),
+        build_report_defs(settings),
     )
 
 

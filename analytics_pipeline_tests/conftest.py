@@ -20,3 +20,29 @@ def settings(tmp_path, monkeypatch):
     for var in ("BUNNY_LIBRARY_ID", "BUNNY_API_KEY", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     return load_settings()
+
+
+@pytest.fixture(scope="session")
+def report_warehouse(tmp_path_factory):
+    """A warehouse built by the real pipeline from 14 days of generated data (the report tests read it).
+
+    Returns (settings, start, end): the report range is the last 7 complete days, so the 7 days
+    before it give the overview's "change vs the previous range" real figures.
+    """
+    from datetime import timedelta
+
+    from analytics_pipeline.lib.generator import generate
+    from analytics_pipeline.lib.storage import Storage
+    from analytics_pipeline.runner import Runner, today_utc
+
+    base = tmp_path_factory.mktemp("report_warehouse")
+    (base / "home").mkdir()
+    (base / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {"ANALYTICS_DATA_ROOT": str(base / "data"), "DAGSTER_HOME": str(base / "home"),
+           "ANALYTICS_IP_HASH_KEY": "test-ip-key"}
+    settings = load_settings(env)
+    end = today_utc() - timedelta(days=1)
+    first = end - timedelta(days=13)
+    generate(Storage.from_settings(settings), first, end, 6_000, seed=11)
+    Runner(settings).materialize(first, end)
+    return settings, end - timedelta(days=6), end

@@ -7,10 +7,9 @@ import dagster as dg
 import pyarrow as pa
 
 from analytics_pipeline.defs.metadata import preview
-from analytics_pipeline.lib.png import bars_png, heatmap_png
+from analytics_pipeline.lib.charts import bars_png, heatmap_png
 
 TOP = 5
-MOMENT_COLOURS = {"intro": (40, 160, 70), "spike": (40, 90, 220), "dip": (20, 20, 20)}
 
 
 def _top(video_daily: pa.Table) -> list[dict]:
@@ -34,29 +33,29 @@ def _moment_text(m: dict) -> str:
 
 
 def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table, key_moments: pa.Table | None = None) -> dg.MetadataValue:
-    """Retention per 10 s segment of the day's most viewed videos, one band each (PNG), with a
-    strip under each band marking its key moments: intro green, spike blue, dip black."""
+    """Retention per 10 s segment of the day's most viewed videos, one labelled band each (PNG, matplotlib),
+    with each band's key moments marked (intro, spike, dip)."""
     top = [r["video_id"] for r in _top(video_daily)]
     segments: dict[str, dict[int, float]] = {v: {} for v in top}
     for r in heatmap.select(["video_id", "segment_index", "retention_pct"]).to_pylist():
         if r["video_id"] in segments:
             segments[r["video_id"]][r["segment_index"]] = (r["retention_pct"] or 0) / 100
-    rows = [[s[i] for i in range(max(s) + 1)] if s else [] for s in (segments[v] for v in top)]
+    rows = [[s.get(i, 0.0) for i in range(max(s) + 1)] if s else [] for s in (segments[v] for v in top)]
     if not rows:
         return dg.MetadataValue.md("_no views that day_")
     moments: dict[str, list[dict]] = {v: [] for v in top}
     for m in (key_moments.to_pylist() if key_moments is not None else []):
         if m["video_id"] in moments:
             moments[m["video_id"]].append(m)
-    marks = [{m["segment_index"]: MOMENT_COLOURS[m["kind"]] for m in moments[v]} for v in top]
-    image = base64.b64encode(heatmap_png(rows, marks=marks)).decode()
+    marks = [{m["segment_index"]: m["kind"] for m in moments[v]} for v in top]
+    image = base64.b64encode(heatmap_png(rows, top, title="Retention of the day's most viewed videos",
+                                         marks=marks)).decode()
     legend = "\n".join(
         f"{i + 1}. `{v}`" + (": " + "; ".join(_moment_text(m) for m in moments[v]) if moments[v] else "")
         for i, v in enumerate(top)
     )
     return dg.MetadataValue.md(
-        f"![heatmap](data:image/png;base64,{image})\n\nBands, top to bottom (under each, key moments: "
-        f"intro green, spike blue, dip black):\n{legend}"
+        f"![heatmap](data:image/png;base64,{image})\n\nBands, top to bottom, with their key moments:\n{legend}"
     )
 
 
@@ -69,7 +68,8 @@ def experience_scores_markdown(distribution: pa.Table) -> dg.MetadataValue:
     if not counts:
         return dg.MetadataValue.md("_no views that day_")
     buckets = list(range(0, 100, 10))
-    image = base64.b64encode(bars_png([counts.get("experience_score", {}).get(b, 0) for b in buckets])).decode()
+    image = base64.b64encode(bars_png([counts.get("experience_score", {}).get(b, 0) for b in buckets],
+                                      [f"{b}-{b + 10}" for b in buckets], "experience_score", "views")).decode()
     names = ["playback_success_score", "startup_score", "smoothness_score", "experience_score"]
     lines = ["| score | " + " | ".join(f"{b}-{b + 10}" for b in buckets) + " | none |",
              "|---|" + "---|" * (len(buckets) + 1)]
