@@ -149,29 +149,31 @@ def test_weekly_report_asset_writes_the_week_under_the_data_root_and_shows_its_f
 
 
 INSIGHT_STUBS = """
-CREATE MACRO key_moments(start_date, end_date) AS TABLE
+CREATE OR REPLACE MACRO key_moments(start_date, end_date) AS TABLE
     SELECT video_id, 'spike' AS kind, 2 AS segment_index, 42.0 AS value FROM video_stats(start_date, end_date) WHERE views >= 20;
-CREATE MACRO creator_top_videos(start_date, end_date, n) AS TABLE
+CREATE OR REPLACE MACRO creator_top_videos(start_date, end_date, n) AS TABLE
     SELECT * FROM (SELECT creator_id, video_id, views, unique_viewers, watch_time_s, completion_rate, engagement_score,
         row_number() OVER (PARTITION BY creator_id ORDER BY views DESC, watch_time_s DESC) AS rank
         FROM video_stats(start_date, end_date) WHERE NOT is_preview) WHERE rank <= n;
-CREATE MACRO relative_retention(start_date, end_date) AS TABLE
+CREATE OR REPLACE MACRO relative_retention(start_date, end_date) AS TABLE
     SELECT video_id, avg_completion_ratio, '3-10m' AS length_bucket, 0.5 AS bucket_median_completion,
            avg_completion_ratio / 0.5 AS relative_retention, 'above_typical' AS label
     FROM video_stats(start_date, end_date) WHERE views >= 10;
-CREATE MACRO course_report(start_date, end_date) AS TABLE
+CREATE OR REPLACE MACRO course_report(start_date, end_date) AS TABLE
     SELECT s.course_id, 7 AS lectures_total, 3 AS learners_active, 2 AS learners_new, 'rising' AS engagement_trend,
            (SELECT list(video_id ORDER BY views DESC, video_id) FROM video_stats(start_date, end_date) v
             WHERE v.course_id = s.course_id)[1:3] AS most_watched_lectures, [] AS struggle_lectures
     FROM course_stats(start_date, end_date) AS s;
-CREATE TABLE learner_course_progress AS
+DROP VIEW IF EXISTS learners_at_risk; DROP VIEW IF EXISTS learner_course_progress;
+CREATE OR REPLACE TABLE learner_course_progress AS
     SELECT 'learner-1' AS learner_id, course_id, 'at_risk' AS status, 12.5 AS progress_pct,
            DATE '2026-01-01' AS last_active_date, NULL AS next_lecture_id FROM course_stats('2000-01-01', '2100-01-01');
 """
 
 
 def test_sections_of_insight_macros_appear_once_the_warehouse_has_them(report_warehouse, tmp_path):
-    """Stand-ins shaped as insights.md describes them: the pages pick them up with no change to the report."""
+    """Stand-ins shaped as insights.md describes them, in place of the real macros so the figures are
+    known: the pages show what the macros return."""
     settings, start, end = report_warehouse
     copy = tmp_path / "analytics.duckdb"
     shutil.copy(settings.warehouse_path, copy)

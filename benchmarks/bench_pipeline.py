@@ -36,8 +36,10 @@ STAGES = {
     "events": "from analytics_pipeline.lib.ingest.events_day import build_events_day; print('rows', build_events_day(S, D)['rows'])",
     "sessionize": "from analytics_pipeline.lib.sessions_day import build_sessions_day; print('rows', build_sessions_day(S, D)['views'])",
     "marts": (
+        # in the order of the Dagster marts phase: progress (viewer, learner, weekly course tables) first
         "from analytics_pipeline.lib.marts_day import build_marts_day, build_progress_day; "
-        "t = build_marts_day(S, D); build_progress_day(S, D); print('rows', sum(x.num_rows for x in t.values()))"
+        "p = build_progress_day(S, D); t = build_marts_day(S, D); "
+        "print('rows', sum(x.num_rows for x in t.values()) + sum(x.num_rows for x in p.values()))"
     ),
 }
 PRELUDE = (
