@@ -21,7 +21,7 @@ def test_range_backfill_equals_day_by_day_runs(tmp_path, monkeypatch):
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     roots = {name: tmp_path / name for name in ("backfill", "daily")}
-    generate(Storage(str(roots["backfill"])), DAYS[0], DAYS[-1], 1500, seed=21)
+    generate(Storage(str(roots["backfill"])), DAYS[0], DAYS[-1], 800, seed=21)
     shutil.copytree(roots["backfill"] / "landing", roots["daily"] / "landing")
 
     monkeypatch.setenv("ANALYTICS_DATA_ROOT", str(roots["backfill"]))
