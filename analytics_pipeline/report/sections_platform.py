@@ -54,24 +54,24 @@ def top_videos(data: ReportData) -> Section:
                    "previews excluded, by views, then watch time.", tables=[table])
 
 
-def courses(data: ReportData) -> Section:
-    rows = [{**r, "title": data.course_titles.get(r["course_id"]) or r["course_id"]}
-            for r in sorted(data.courses.values(), key=lambda r: (-(r["views"] or 0), r["course_id"]))]
-    columns = [Column("title", "Course", link="course"), Column("views", "Views", "count"),
+def _ranked_entities(kind: str, stats: dict, names: dict, label: str, link: str, macro: str) -> Section:
+    """One row per course or creator of the range, most viewed first, named and linked to its page."""
+    key = f"{link}_id"
+    rows = [{**r, "name": names.get(r[key]) or r[key]}
+            for r in sorted(stats.values(), key=lambda r: (-(r["views"] or 0), r[key]))]
+    columns = [Column("name", label, link=link), Column("views", "Views", "count"),
                Column("unique_viewers", "Unique viewers", "count"), Column("watch_time_s", "Watch time", "hours"),
                Column("completion_rate", "Completion rate", "pct")]
-    return Section("courses", "Courses", "course_stats for the range, most viewed first.",
-                   tables=[Table("courses", columns, rows)])
+    return Section(kind, kind.capitalize(), f"{macro} for the range, most viewed first.",
+                   tables=[Table(kind, columns, rows)])
+
+
+def courses(data: ReportData) -> Section:
+    return _ranked_entities("courses", data.courses, data.course_titles, "Course", "course", "course_stats")
 
 
 def creators(data: ReportData) -> Section:
-    rows = [{**r, "name": data.creator_names.get(r["creator_id"]) or r["creator_id"]}
-            for r in sorted(data.creators.values(), key=lambda r: (-(r["views"] or 0), r["creator_id"]))]
-    columns = [Column("name", "Creator", link="creator"), Column("views", "Views", "count"),
-               Column("unique_viewers", "Unique viewers", "count"), Column("watch_time_s", "Watch time", "hours"),
-               Column("completion_rate", "Completion rate", "pct")]
-    return Section("creators", "Creators", "creator_stats for the range, most viewed first.",
-                   tables=[Table("creators", columns, rows)])
+    return _ranked_entities("creators", data.creators, data.creator_names, "Creator", "creator", "creator_stats")
 
 
 def data_health(data: ReportData) -> Section:
