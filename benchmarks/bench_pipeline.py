@@ -5,11 +5,16 @@ in the same run on the same files, is DuckDB's own NDJSON reader counting the ev
 any parse of these files costs on this machine.
 
     python benchmarks/bench_pipeline.py --events 1000000 10000000
+    python benchmarks/bench_pipeline.py --events 10000000 --compare /tmp/orig   # another checkout, same files
+
+`--compare` runs another checkout's stages (as its own bench_pipeline.py defines them) on a copy
+of the same landing files, in the same run: what a change costs, measured on one machine state.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -48,9 +53,12 @@ PRELUDE = (
 )
 
 
-def run_stage(name: str, root: str, n: int) -> dict:
-    code = (PRELUDE.format(repo=str(Path(__file__).resolve().parent.parent), root=root, day=DAY.isoformat(), n=n)
-            + STAGES[name] + "; import resource as _r; print('peak', max(_r.getrusage(_r.RUSAGE_SELF).ru_maxrss, "
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_stage(name: str, root: str, n: int, repo: Path = REPO, stages: dict = STAGES) -> dict:
+    code = (PRELUDE.format(repo=str(repo), root=root, day=DAY.isoformat(), n=n)
+            + stages[name] + "; import resource as _r; print('peak', max(_r.getrusage(_r.RUSAGE_SELF).ru_maxrss, "
             "_r.getrusage(_r.RUSAGE_CHILDREN).ru_maxrss))")
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -62,30 +70,58 @@ def run_stage(name: str, root: str, n: int) -> dict:
     return {"stage": name, "seconds": round(seconds, 2), "peak_rss_mib": round(peak_kib / 1024), "rows": rows}
 
 
-def measure(n: int, keep: bool) -> list[dict]:
+def stages_of(repo: Path) -> dict:
+    """The stages another checkout's benchmark defines."""
+    spec = importlib.util.spec_from_file_location("other_bench", repo / "benchmarks" / "bench_pipeline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.STAGES
+
+
+def _print(n: int, label: str, res: dict) -> None:
+    print(f"  {n:>10,} {label:<36} {res['seconds']:>7.1f} s  rows {res['rows'] or '':>10}  "
+          f"peak RSS {res['peak_rss_mib']:>6} MiB", flush=True)
+
+
+def measure(n: int, keep: bool, compare: Path | None = None) -> tuple[list[dict], list[dict]]:
     root = tempfile.mkdtemp(prefix=f"bench-{n}-")
+    other_root = tempfile.mkdtemp(prefix=f"bench-{n}-other-")
     try:
-        results = []
+        results, other = [], []
         for name in STAGES:
             res = run_stage(name, root, n)
             results.append(res)
-            print(f"  {n:>10,} {name:<28} {res['seconds']:>7.1f} s  rows {res['rows'] or '':>10}  "
-                  f"peak RSS {res['peak_rss_mib']:>6} MiB", flush=True)
-        return results
+            _print(n, name, res)
+        if compare is not None:
+            shutil.copytree(Path(root) / "landing", Path(other_root) / "landing")
+            theirs = stages_of(compare)
+            for name in theirs:
+                if name == "generate":
+                    continue
+                res = run_stage(name, other_root, n, repo=compare, stages=theirs)
+                other.append(res)
+                _print(n, f"{name} ({compare.name})", res)
+        return results, other
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(other_root, ignore_errors=True)
+
+
+def _pipeline_s(stages: list[dict]) -> float:
+    return sum(s["seconds"] for s in stages if s["stage"] in ("ingest", "events", "sessionize", "marts"))
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--compare", type=Path, help="another checkout to measure on the same files")
     args = p.parse_args()
     report = {}
     for n in args.events:
         print(f"{n:,} events for {DAY}:")
-        stages = measure(n, args.keep)
+        stages, other = measure(n, args.keep, args.compare)
         by = {s["stage"]: s for s in stages}
         spine = by["ingest"]["seconds"] + by["events"]["seconds"] + by["sessionize"]["seconds"]
         report[n] = {
@@ -95,11 +131,18 @@ def main() -> None:
             "marts_s": by["marts"]["seconds"],
             "vs_baseline": round(by["ingest"]["seconds"] / by["baseline_duckdb_read_json"]["seconds"], 2),
         }
+        if other:
+            ours, theirs = _pipeline_s(stages), _pipeline_s(other)
+            report[n]["compare"] = {"checkout": str(args.compare), "stages": other, "pipeline_s": theirs,
+                                    "this_pipeline_s": ours, "growth": round(ours / theirs - 1, 3)}
+            print(f"  => ingest to marts {ours:.1f} s here, {theirs:.1f} s in {args.compare}: "
+                  f"{100 * (ours / theirs - 1):+.1f} %")
         print(f"  => landing to playback_sessions {spine:.1f} s ({n / spine:,.0f} events/s); marts {by['marts']['seconds']:.1f} s; "
               f"ingest is {report[n]['vs_baseline']}x DuckDB's bare read_json of the same files")
-    out_dir = Path(__file__).resolve().parent / "out"
+    out_dir = REPO / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
-    (out_dir / "bench_pipeline.json").write_text(json.dumps(report, indent=2))
+    stamp = time.strftime("%Y-%m-%dT%H%M%S", time.gmtime())
+    (out_dir / f"pipeline-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

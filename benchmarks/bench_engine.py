@@ -1,0 +1,204 @@
+"""Benchmark: the whole `materialize` of a day against the bare DuckDB floor, at scale and over history.
+
+Every figure is a ratio measured in one run on the same files (the VM's speed drifts by the hour):
+
+- day N: `analytics-pipeline materialize` of one day of N gzip events (every asset, Dagster
+  included) against the floor: one DuckDB statement that parses, deduplicates, sessionises and
+  aggregates per video the same files. Peak RSS is the sum over the command's process tree,
+  sampled every 50 ms.
+- history: `--history-days K` builds day 1 alone, then days 2..K-1, then day K alone, at
+  `--history-events` a day: the backfill's time, and the newest day's cost against the first's.
+
+    python benchmarks/bench_engine.py --events 10000000
+    python benchmarks/bench_engine.py --events 10000000 50000000
+    python benchmarks/bench_engine.py --history-days 365 --history-events 100000
+
+Results are printed and written to `benchmarks/results/engine-<UTC time>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+DAY = date(2026, 6, 10)
+CLI = str(Path(sys.executable).with_name("analytics-pipeline"))
+
+# The floor: what any engine must at least do with these files, in one DuckDB statement.
+FLOOR_SQL = """
+WITH raw AS (
+    SELECT * FROM read_json('{root}/landing/events/*/*.jsonl.gz', format = 'newline_delimited',
+        ignore_errors = true, columns = {{event_id: 'VARCHAR', event_type: 'VARCHAR',
+        occurred_at: 'VARCHAR', session_id: 'VARCHAR', viewer_id: 'VARCHAR', video_id: 'VARCHAR',
+        position_s: 'DOUBLE', from_position_s: 'DOUBLE', playback_rate: 'DOUBLE',
+        user_agent: 'VARCHAR', ip: 'VARCHAR', referrer: 'VARCHAR'}})
+), events AS (
+    SELECT *, try_cast(occurred_at AS TIMESTAMPTZ) AS ts FROM raw
+    WHERE event_id IS NOT NULL AND session_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY event_id) = 1
+), gaps AS (
+    SELECT *, coalesce(ts - lag(ts) OVER w > INTERVAL 60 MINUTE, false)::INT AS new_view,
+        lag(event_type) OVER w AS prev_type, lag(position_s) OVER w AS prev_pos,
+        epoch(ts - lag(ts) OVER w) AS wall_s
+    FROM events WINDOW w AS (PARTITION BY session_id ORDER BY ts)
+), views AS (
+    SELECT session_id, video_id, viewer_id,
+        sum(new_view) OVER (PARTITION BY session_id ORDER BY ts) AS view_n,
+        CASE WHEN prev_type IN ('playing', 'heartbeat', 'buffer_end') AND position_s > prev_pos
+             AND position_s - prev_pos <= wall_s * coalesce(playback_rate, 1) + 2
+             THEN position_s - prev_pos ELSE 0 END AS played_s
+    FROM gaps
+)
+SELECT count(*) FROM (
+    SELECT video_id, count(DISTINCT session_id || ':' || view_n) AS views,
+        count(DISTINCT viewer_id) AS viewers, sum(played_s) AS watch_s
+    FROM views GROUP BY video_id
+)
+"""
+
+
+def run_measured(args: list[str], env: dict | None = None) -> dict:
+    """Wall time and peak RSS (summed over the process tree) of one command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:3])} failed ({proc.returncode}):\n{err[-3000:]}\n{out[-2000:]}")
+    return {"seconds": round(seconds, 2), "peak_rss_mib": round(peak / 2**20), "stdout": out}
+
+
+def _rss(p: psutil.Process) -> int:
+    try:
+        return p.memory_info().rss
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); " + code]
+
+
+def generate(root: str, start: date, end: date, per_day: int) -> dict:
+    code = ("import datetime as dt; from analytics_pipeline.lib.storage import Storage; "
+            "from analytics_pipeline.lib.generator import generate; "
+            f"generate(Storage({root!r}), dt.date.fromisoformat({start.isoformat()!r}), "
+            f"dt.date.fromisoformat({end.isoformat()!r}), {per_day}, seed=3, gzip=True, files_per_day=8)")
+    return run_measured(python(code))
+
+
+def floor(root: str) -> dict:
+    sql = FLOOR_SQL.format(root=root)
+    code = f"import duckdb; c = duckdb.connect(); print('rows', c.execute({sql!r}).fetchone()[0])"
+    return run_measured(python(code))
+
+
+def materialize(root: str, home: str, start: date, end: date) -> dict:
+    return run_measured([CLI, "materialize", "--data-root", root, "--start", start.isoformat(),
+                         "--end", end.isoformat()], env={"DAGSTER_HOME": home, "ANALYTICS_DATA_ROOT": root})
+
+
+def _fresh_home(base: str) -> str:
+    home = Path(base) / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return str(home)
+
+
+def bench_day(n: int, keep: bool) -> dict:
+    base = tempfile.mkdtemp(prefix=f"engine-{n}-")
+    root = str(Path(base) / "data")
+    try:
+        gen = generate(root, DAY, DAY, n)
+        print(f"  {n:>11,} events generated in {gen['seconds']:.1f} s", flush=True)
+        low = floor(root)
+        print(f"  floor statement                 {low['seconds']:>7.1f} s  peak RSS {low['peak_rss_mib']:>6} MiB", flush=True)
+        run = materialize(root, _fresh_home(base), DAY, DAY)
+        ratio = run["seconds"] / low["seconds"]
+        print(f"  materialize (every asset)       {run['seconds']:>7.1f} s  peak RSS {run['peak_rss_mib']:>6} MiB"
+              f"  => {ratio:.2f}x the floor", flush=True)
+        return {"events": n, "floor_s": low["seconds"], "floor_peak_rss_mib": low["peak_rss_mib"],
+                "materialize_s": run["seconds"], "materialize_peak_rss_mib": run["peak_rss_mib"],
+                "vs_floor": round(ratio, 2)}
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def bench_history(days: int, per_day: int, keep: bool) -> dict:
+    base = tempfile.mkdtemp(prefix=f"engine-history-{days}-")
+    root = str(Path(base) / "data")
+    first = DAY - timedelta(days=days - 1)
+    try:
+        gen = generate(root, first, DAY, per_day)
+        print(f"  {days} days x {per_day:,} events generated in {gen['seconds']:.1f} s", flush=True)
+        home = _fresh_home(base)
+        day1 = materialize(root, home, first, first)
+        middle = materialize(root, home, first + timedelta(days=1), DAY - timedelta(days=1))
+        last = materialize(root, home, DAY, DAY)
+        backfill = day1["seconds"] + middle["seconds"] + last["seconds"]
+        ratio = last["seconds"] / day1["seconds"]
+        print(f"  day 1 {day1['seconds']:.1f} s; days 2..{days - 1} {middle['seconds']:.1f} s; day {days} "
+              f"{last['seconds']:.1f} s => backfill {backfill:.1f} s, day {days} is {ratio:.2f}x day 1; "
+              f"peak RSS {max(day1['peak_rss_mib'], middle['peak_rss_mib'], last['peak_rss_mib'])} MiB", flush=True)
+        return {"days": days, "events_per_day": per_day, "day1_s": day1["seconds"], "middle_s": middle["seconds"],
+                "last_day_s": last["seconds"], "backfill_s": round(backfill, 1),
+                "last_vs_first": round(ratio, 2),
+                "peak_rss_mib": max(day1["peak_rss_mib"], middle["peak_rss_mib"], last["peak_rss_mib"])}
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--events", type=int, nargs="*", default=[], help="events of the one-day runs")
+    p.add_argument("--history-days", type=int, default=0, help="days of the history run (0: none)")
+    p.add_argument("--history-events", type=int, default=100_000, help="events a day in the history run")
+    p.add_argument("--keep", action="store_true", help="keep the generated files and the lake")
+    args = p.parse_args()
+    results: dict = {"commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                              capture_output=True, text=True).stdout.strip(),
+                     "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "days": []}
+    for n in args.events:
+        print(f"one day of {n:,} events:", flush=True)
+        results["days"].append(bench_day(n, args.keep))
+    if len(results["days"]) > 1:
+        small, big = results["days"][0], results["days"][-1]
+        results["scale"] = {"events": [small["events"], big["events"]],
+                            "time_ratio": round(big["materialize_s"] / small["materialize_s"], 2),
+                            "rss_ratio": round(big["materialize_peak_rss_mib"] / small["materialize_peak_rss_mib"], 2)}
+        print(f"  {big['events'] // small['events']}x the events: {results['scale']['time_ratio']}x the time, "
+              f"{results['scale']['rss_ratio']}x the peak RSS", flush=True)
+    if args.history_days:
+        print(f"history of {args.history_days} days:", flush=True)
+        results["history"] = bench_history(args.history_days, args.history_events, args.keep)
+    out = REPO / "benchmarks" / "results" / f"engine-{results['measured_at'][:19].replace(':', '')}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
