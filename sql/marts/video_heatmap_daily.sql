@@ -32,30 +32,31 @@ segments AS (
     FROM videos
     WHERE duration_s > 0
 ),
-range_segments AS (
+range_content AS (
+    -- each range's new content: the part beyond the furthest end of the view's ranges that start
+    -- before it (a sweep in start order, so it is one interval); summed per segment it is the
+    -- view's content watched there. One window over the ranges, none over their segments.
     SELECT r.view_id, v.viewer_id, v.video_id, r.range_start_s, r.range_end_s,
-           unnest(range(CAST(floor(r.range_start_s / 10) AS BIGINT),
-                        CAST(ceil(r.range_end_s / 10) AS BIGINT))) AS segment_index
+           greatest(r.range_start_s, coalesce(max(r.range_end_s) OVER (
+               PARTITION BY r.view_id ORDER BY r.range_start_s, r.range_end_s
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), r.range_start_s)) AS content_start_s
     FROM played_ranges AS r
     JOIN day_views AS v ON v.view_id = r.view_id
     WHERE r.date = getvariable('mart_day') AND r.range_end_s > r.range_start_s
 ),
-pieces AS (
-    SELECT view_id, viewer_id, video_id, segment_index,
-           greatest(range_start_s, segment_index * 10.0) AS piece_start_s,
-           least(range_end_s, (segment_index + 1) * 10.0) AS piece_end_s
-    FROM range_segments
+range_segments AS (
+    SELECT *, unnest(range(CAST(floor(range_start_s / 10) AS BIGINT),
+                           CAST(ceil(range_end_s / 10) AS BIGINT))) AS segment_index
+    FROM range_content
 ),
 piece_content AS (
-    -- what each piece adds to the view's content inside the segment: the part beyond the
-    -- furthest end of the view's pieces that start before it there (the union, by start order)
     SELECT view_id, viewer_id, video_id, segment_index,
-           CAST(piece_end_s - piece_start_s AS DECIMAL(38, 9)) AS played_in_segment_s,
-           CAST(greatest(0.0, piece_end_s - greatest(piece_start_s, coalesce(max(piece_end_s) OVER (
-               PARTITION BY view_id, segment_index ORDER BY piece_start_s, piece_end_s
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), piece_start_s))) AS DECIMAL(38, 9)) AS new_content_s
-    FROM pieces
-    WHERE piece_end_s > piece_start_s
+           CAST(least(range_end_s, (segment_index + 1) * 10.0) - greatest(range_start_s, segment_index * 10.0)
+                AS DECIMAL(38, 9)) AS played_in_segment_s,
+           CAST(greatest(0.0, least(range_end_s, (segment_index + 1) * 10.0)
+                              - greatest(content_start_s, segment_index * 10.0)) AS DECIMAL(38, 9)) AS new_content_s
+    FROM range_segments
+    WHERE least(range_end_s, (segment_index + 1) * 10.0) > greatest(range_start_s, segment_index * 10.0)
 ),
 view_segments AS (
     -- exact sums (DECIMAL): see warehouse/macros.sql; rewatch_s (insights.md) = the view's
