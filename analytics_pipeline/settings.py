@@ -8,6 +8,7 @@ of it, as an argument. Nothing here runs at import time.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -71,6 +72,7 @@ class Settings:
     session_gap_minutes: int = 60
     pool_wait_s: int = 900  # how long a command waits for a pool slot a live run holds
     at_risk_alert_share: float = 0.25  # a course warns when this share of its enrolled learners is at risk
+    duckdb_memory_limit: str = "3GB"  # what one ingest or sessions query may hold before it spills to disk
     aws_endpoint_url: str | None = None
     aws_region: str | None = None
     providers: ProvidersConfig = field(default_factory=lambda: providers_config({}))
@@ -107,6 +109,25 @@ def _local_secret_key(path: Path) -> bytes:
     return key
 
 
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def default_memory_limit() -> str:
+    """An eighth of the machine's memory, between 1 and 3 GiB: 3 GiB from a 24 GiB machine up."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "3GB"
+    return f"{min(3 * 1024, max(1024, total // 8 // 2**20))}MiB"
+
+
+def memory_limit(value: str) -> str:
+    """A DuckDB memory limit such as `2GB` or `1500MiB`; anything else is refused with its name."""
+    if not _MEMORY.match(value):
+        raise ValueError(f"ANALYTICS_DUCKDB_MEMORY_LIMIT={value!r} is not a size such as 2GB or 1500MiB")
+    return value.strip()
+
+
 def default_data_root() -> str:
     """`data/` of the checkout, or of the current folder when installed from a wheel."""
     return str((PROJECT_ROOT if in_checkout() else Path.cwd()) / "data")
@@ -134,6 +155,7 @@ def load_settings(env: Mapping[str, str] | None = None, data_root: str | None = 
         session_gap_minutes=int(env.get("ANALYTICS_SESSION_GAP_MINUTES") or 60),
         pool_wait_s=int(env.get("ANALYTICS_POOL_WAIT_SECONDS") or 900),
         at_risk_alert_share=float(env.get("ANALYTICS_AT_RISK_ALERT_SHARE") or 0.25),
+        duckdb_memory_limit=memory_limit(env.get("ANALYTICS_DUCKDB_MEMORY_LIMIT") or default_memory_limit()),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_S3"),
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         providers=providers_config(env),

@@ -10,10 +10,7 @@ from analytics_pipeline.lib.sessionize import build_playback_sessions
 from analytics_pipeline.lib.scratch import work_dir
 from analytics_pipeline.lib.storage import Storage
 
-MEMORY_LIMIT = "3GB"
-
-
-def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> dict:
+def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60, memory_limit: str = "3GB") -> dict:
     """Write the day's views and played ranges; returns row counts.
 
     A view belongs to the day of its first event, so D-1 tells which sessions were already
@@ -23,7 +20,7 @@ def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60) -> di
     con = duck.connect()
     # bounded: the intermediate tables of a 10 M-event day spill to disk instead of growing
     con.execute(f"SET temp_directory = {duck.sql_string(spill)}")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = {duck.sql_string(memory_limit)}")
     # hand freed memory back to the system while Polars works: the sort's 1.7 GB otherwise stays
     # with DuckDB's allocator, on top of what Polars then takes
     con.execute("SET allocator_background_threads = true")

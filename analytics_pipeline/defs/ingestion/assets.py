@@ -80,7 +80,8 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
             context.log.warning(f"arrival {key}: {reason}")
             report_partition(context, key, {asset: {"skipped": dg.MetadataValue.text(reason)} for asset in INGEST_ASSETS})
             continue
-        result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog)
+        result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog,
+                                memory_limit=settings.duckdb_memory_limit)
         for row in result.audit.to_pylist():
             if row["redelivery"]:
                 context.log.warning(f"{row['source_file']}: {row['redelivery']}")

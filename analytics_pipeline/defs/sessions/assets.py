@@ -42,7 +42,8 @@ def sessionize(context: dg.AssetExecutionContext, lake: LakeResource):
     settings = lake.get_settings()
     storage = lake.get_storage()
     for key in context.partition_keys:
-        figures = build_sessions_day(storage, date.fromisoformat(key), settings.session_gap_minutes)
+        figures = build_sessions_day(storage, date.fromisoformat(key), settings.session_gap_minutes,
+                                     settings.duckdb_memory_limit)
         report_partition(context, key, {
             "playback_sessions": table_metadata(figures["sessions"], PREVIEW_COLUMNS),
             "played_ranges": {"dagster/row_count": dg.MetadataValue.int(figures["ranges"])},

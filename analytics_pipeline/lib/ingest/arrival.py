@@ -34,7 +34,6 @@ from analytics_pipeline.lib.privacy import hash_ip_literals, ip_hash_table, mask
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.useragents import user_agent_table
 
-MEMORY_LIMIT = "3GB"  # DuckDB's share; beyond it `staged` spills to the work folder
 UNPARSED_REASONS = ("oversized_line", "invalid_utf8", "invalid_json", "not_an_object")
 
 
@@ -197,9 +196,13 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
 
 
 def ingest_arrival(
-    storage: Storage, arrival: date, ip_key: bytes, catalog: pa.Table, work_dir: str | None = None
+    storage: Storage, arrival: date, ip_key: bytes, catalog: pa.Table, work_dir: str | None = None,
+    memory_limit: str = "3GB",
 ) -> ArrivalResult:
-    """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days."""
+    """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days.
+
+    `memory_limit` is DuckDB's share (settings.duckdb_memory_limit); beyond it `staged` spills to the work folder.
+    """
     files = landing_files(storage, arrival)
     # staged lines hold clear IPs: they stay in the root's staging area (lib/scratch.py), never in /tmp
     tmp = tempfile.mkdtemp(prefix="ingest-", dir=work_dir) if work_dir else scratch.work_dir(storage, "ingest-")
@@ -207,7 +210,7 @@ def ingest_arrival(
         con = duck.connect()  # in memory; spills to `tmp` beyond the memory limit
         con.execute(f"SET temp_directory = {duck.sql_string(tmp + '/spill')}")
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET memory_limit = {duck.sql_string(memory_limit)}")
         con.execute("SET preserve_insertion_order = false")
         _small_table(con, "video_catalog", catalog)
         facts = _stage_lines(con, storage, arrival, files, f"{tmp}/staged.parquet")
