@@ -119,6 +119,13 @@ def materialize(root: str, home: str, start: date, end: date) -> dict:
                          "--end", end.isoformat()], env={"DAGSTER_HOME": home, "ANALYTICS_DATA_ROOT": root})
 
 
+def phase_timings(stdout: str) -> dict[str, float]:
+    """The `timings:` line `materialize` prints: phase -> seconds."""
+    line = next((l for l in stdout.splitlines() if l.startswith("timings: ")), "timings: ")
+    return {name: float(secs.rstrip("s")) for name, secs in
+            (part.rsplit(" ", 1) for part in line[len("timings: "):].split(", ") if part)}
+
+
 def _fresh_home(base: str) -> str:
     home = Path(base) / "dagster_home"
     home.mkdir()
@@ -136,11 +143,13 @@ def bench_day(n: int, keep: bool) -> dict:
         print(f"  floor statement                 {low['seconds']:>7.1f} s  peak RSS {low['peak_rss_mib']:>6} MiB", flush=True)
         run = materialize(root, _fresh_home(base), DAY, DAY)
         ratio = run["seconds"] / low["seconds"]
+        phases = phase_timings(run["stdout"])
         print(f"  materialize (every asset)       {run['seconds']:>7.1f} s  peak RSS {run['peak_rss_mib']:>6} MiB"
               f"  => {ratio:.2f}x the floor", flush=True)
+        print("    phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()), flush=True)
         return {"events": n, "floor_s": low["seconds"], "floor_peak_rss_mib": low["peak_rss_mib"],
                 "materialize_s": run["seconds"], "materialize_peak_rss_mib": run["peak_rss_mib"],
-                "vs_floor": round(ratio, 2)}
+                "vs_floor": round(ratio, 2), "phases_s": phases}
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)

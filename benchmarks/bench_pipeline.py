@@ -32,6 +32,9 @@ STAGES = {
         "print('rows', c.execute(f\"SELECT count(*) FROM read_json('{ROOT}/landing/events/*/*.jsonl.gz', "
         "format='newline_delimited', ignore_errors=true)\").fetchall()[0][0])"
     ),
+    # the video_catalog snapshot, as the Dagster catalog asset writes it: sessions and marts join it
+    "catalog": ("from analytics_pipeline.lib.catalog import load_catalog; "
+                "S.write_snapshot('video_catalog', load_catalog(S)[0])"),
     "ingest": (
         "from analytics_pipeline.lib.catalog import load_catalog; from analytics_pipeline.lib.ingest.arrival import ingest_arrival; "
         "import datetime as dt; cat, _ = load_catalog(S); r = ingest_arrival(S, D, b'bench-key', cat); "
@@ -94,7 +97,7 @@ def measure(n: int, keep: bool, compare: Path | None = None) -> tuple[list[dict]
             _print(n, name, res)
         if compare is not None:
             shutil.copytree(Path(root) / "landing", Path(other_root) / "landing")
-            theirs = stages_of(compare)
+            theirs = {"catalog": STAGES["catalog"], **stages_of(compare)}  # older benchmarks had no catalog stage
             for name in theirs:
                 if name == "generate":
                     continue
