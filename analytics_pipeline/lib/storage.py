@@ -229,6 +229,15 @@ class Storage:
     def read_parquet(self, rel: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(self.full(rel), filesystem=self.fs, columns=columns)
 
+    def read_parquet_head(self, rel: str, rows: int, columns: list[str] | None = None) -> pa.Table:
+        """The first `rows` rows: one row group is read, not the whole file (a preview of a
+        10 M-event partition took 11.6 s read whole)."""
+        with self.fs.open_input_file(self.full(rel)) as f:
+            reader = pq.ParquetFile(f)
+            batch = next(reader.iter_batches(batch_size=rows, columns=columns), None)
+            return (pa.Table.from_batches([batch]) if batch is not None
+                    else reader.schema_arrow.empty_table().select(columns or reader.schema_arrow.names))
+
     def read_partitions(
         self, table_name: str, days: Iterable[date | str], columns: list[str] | None = None
     ) -> list[pa.Table]:

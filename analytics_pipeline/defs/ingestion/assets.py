@@ -134,12 +134,12 @@ def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
     storage = lake.get_storage()
     for key in context.partition_keys:
         figures = build_events_day(storage, date.fromisoformat(key))
-        sample = storage.read_parquet(storage.partition_file("events", date.fromisoformat(key))).slice(0, 5)
+        columns = ["event_id", "event_type", "occurred_at", "session_id", "video_id", "device_type", "is_bot"]
+        sample = storage.read_parquet_head(storage.partition_file("events", date.fromisoformat(key)), 5, columns)
         report_partition(context, key, {"events": {
             "dagster/row_count": dg.MetadataValue.int(figures["rows"]),
             "arrivals": dg.MetadataValue.json(figures["arrivals"]),
-            "preview": preview(sample, columns=["event_id", "event_type", "occurred_at", "session_id", "video_id",
-                                                "device_type", "is_bot"]),
+            "preview": preview(sample, columns=columns),
         }})
     days = [date.fromisoformat(k) for k in context.partition_keys]
     contract = [failure for day in days for failure in events_contract_failures(storage, day)]
