@@ -3,7 +3,9 @@
 -- (`prev_viewer_progress`) with the counting, non-bot views of the days after its as_of_date up
 -- to D applied (normally just D). The snapshot keeps the union of played ranges
 -- (`watched_ranges`, merged intervals: bounded by the video's length, not by history), so
--- content_watched_s is each second of the video at most once across all views and days.
+-- content_watched_s is each second of the video at most once across all views and days. Only
+-- the pairs with new views merge ranges again; the others keep theirs, so a day's cost follows
+-- its views, not the snapshot's size.
 -- Applying days one by one or all at once from an empty snapshot gives the same rows.
 -- progress_ratio = min(1, content_watched_s / duration_s) (catalog duration, else the largest
 -- the views reported); completed = a completed view or progress_ratio >= 0.9;
@@ -42,7 +44,8 @@ all_ranges AS (
     WHERE r.range_end_s > r.range_start_s
     UNION ALL
     SELECT learner_id, video_id, w.start_s, w.end_s
-    FROM (SELECT learner_id, video_id, unnest(watched_ranges) AS w FROM prev_viewer_progress)
+    FROM (SELECT p.learner_id, p.video_id, unnest(p.watched_ranges) AS w
+          FROM prev_viewer_progress AS p SEMI JOIN new_pairs AS n USING (learner_id, video_id))
 ),
 island_starts AS (
     SELECT *,
@@ -88,23 +91,28 @@ combined AS (
         least(n.first_watched_at, p.first_watched_at) AS first_watched_at,
         greatest(n.last_watched_at, p.last_watched_at) AS last_watched_at,
         coalesce(p.views, 0) + coalesce(n.views, 0) AS views,
-        coalesce(p.watch_time_s, 0) + coalesce(n.watch_time_s, 0) AS watch_time_s
+        coalesce(p.watch_time_s, 0) + coalesce(n.watch_time_s, 0) AS watch_time_s,
+        p.watched_ranges AS kept_ranges, p.content_watched_s AS kept_content_s
     FROM new_pairs AS n
     FULL JOIN prev_viewer_progress AS p ON p.learner_id = n.learner_id AND p.video_id = n.video_id
     LEFT JOIN video_catalog AS c
         ON c.video_id = coalesce(n.video_id, p.video_id) AND c.duration_s > 0
 )
 SELECT
-    b.learner_id, b.video_id, b.viewer_id, b.user_id, b.last_position_s,
-    coalesce(w.content_watched_s, 0.0) AS content_watched_s,
-    b.duration_s,
-    CASE WHEN b.duration_s > 0 THEN least(1.0, coalesce(w.content_watched_s, 0.0) / b.duration_s) END AS progress_ratio,
-    b.any_completed
-        OR coalesce(w.content_watched_s / b.duration_s >= 0.9, false) AS completed,
-    b.first_watched_at, b.last_watched_at, b.views,
-    CAST(b.watch_time_s AS DOUBLE) AS watch_time_s,
-    coalesce(w.watched_ranges, []) AS watched_ranges,
-    getvariable('mart_day') AS as_of_date
-FROM combined AS b
-LEFT JOIN watched AS w ON w.learner_id = b.learner_id AND w.video_id = b.video_id
-ORDER BY b.learner_id, b.video_id
+    learner_id, video_id, viewer_id, user_id, last_position_s, content_watched_s, duration_s,
+    CASE WHEN duration_s > 0 THEN least(1.0, content_watched_s / duration_s) END AS progress_ratio,
+    any_completed OR coalesce(content_watched_s / duration_s >= 0.9, false) AS completed,
+    first_watched_at, last_watched_at, views, watch_time_s, watched_ranges, as_of_date
+FROM (
+    SELECT
+        b.learner_id, b.video_id, b.viewer_id, b.user_id, b.last_position_s,
+        coalesce(w.content_watched_s, b.kept_content_s, 0.0) AS content_watched_s,
+        b.duration_s, b.any_completed,
+        b.first_watched_at, b.last_watched_at, b.views,
+        CAST(b.watch_time_s AS DOUBLE) AS watch_time_s,
+        coalesce(w.watched_ranges, b.kept_ranges, []) AS watched_ranges,
+        getvariable('mart_day') AS as_of_date
+    FROM combined AS b
+    LEFT JOIN watched AS w ON w.learner_id = b.learner_id AND w.video_id = b.video_id
+)
+ORDER BY learner_id, video_id
