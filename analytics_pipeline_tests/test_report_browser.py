@@ -140,6 +140,7 @@ def test_video_page_in_the_browser(browser, site, tmp_path):
     assert retention.locator("table").count() == 1                 # the curve's figures, folded
     retention.locator("summary").click()
     assert retention.locator("tbody tr").first.is_visible()
+    retention.locator("summary").click()                           # folded again for the screenshot
     assert _check_links_resolve(visit.links()) >= 3                # overview, course or creator, CSVs
     visit.shot(tmp_path, "video")
 
