@@ -22,6 +22,7 @@ import pyarrow as pa
 from filelock import FileLock
 
 from analytics_pipeline.lib.duck import SQL_DIR, load_sql, sql_string
+from analytics_pipeline.lib.lake_schemas import uniform_tables
 from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.table_docs import comment_statements, with_partition_key
@@ -48,11 +49,13 @@ def lake_tables(storage: Storage) -> dict[str, str]:
     return out
 
 
-def view_sql(storage: Storage, table: str, kind: str) -> str:
+def view_sql(storage: Storage, table: str, kind: str, one_schema: bool = False) -> str:
+    """The view over a lake table; `one_schema`: every partition file has the same columns, so
+    DuckDB needs to read only the first file's footer (see lib/lake_schemas.py)."""
     if kind == "daily":
         glob = storage.uri(f"lake/{table}/*/*.parquet")  # a partition may hold several files
         return (f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({sql_string(glob)}, "
-                "hive_partitioning = true, union_by_name = true)")
+                f"hive_partitioning = true, union_by_name = {str(not one_schema).lower()})")
     return f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({sql_string(storage.uri(storage.snapshot_path(table)))})"
 
 
@@ -79,8 +82,11 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
                 "CREATE OR REPLACE TABLE _warehouse_info AS SELECT 'remote' AS lake, ? AS root, ? AS analyst_setup",
                 [storage.root, setup],
             )
+        one_schema = uniform_tables(storage, [t for t, kind in tables.items() if kind == "daily"],
+                                    target.with_name(target.name + ".schemas.json"))
+        con.execute("BEGIN")  # one transaction: a file database commits each statement otherwise
         for table, kind in sorted(tables.items()):
-            con.execute(view_sql(storage, table, kind))
+            con.execute(view_sql(storage, table, kind, table in one_schema))
         for table, schema in empty_tables.items():
             if table not in tables:
                 con.register("_empty", with_partition_key(table, schema).empty_table())  # a daily table has `date` even empty
@@ -91,6 +97,7 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
             if (SQL_DIR / "warehouse" / f"{macros}.sql").exists() and needs <= exposed:
                 con.execute(load_sql(f"warehouse/{macros}"))
         describe(con)
+        con.execute("COMMIT")
         con.close()
         os.replace(tmp, target)
     finally:

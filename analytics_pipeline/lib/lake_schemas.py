@@ -1,0 +1,59 @@
+"""Which daily lake tables have the same columns in every partition file, remembered between
+warehouse builds so that a build reads the footers of new or rewritten files only.
+
+A view over files of one schema needs only the first file's footer (`union_by_name = false`).
+Over files of several schemas (partitions an older version of the pipeline wrote, without a
+newer column) DuckDB must read every footer to line the columns up by name, and that read grows
+with the days of history: 0.5 s of a 120-day warehouse build, three times that at a year. The
+record (JSON beside the warehouse file) keeps each file's size, modification time and schema
+fingerprint; a file whose size or time changed is read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from analytics_pipeline.lib.storage import Storage
+
+
+def uniform_tables(storage: Storage, tables: list[str], record: Path) -> set[str]:
+    """The `tables` whose partition files (`lake/<table>/*/*.parquet`) all have one schema;
+    `record` is read, then rewritten with what the lake holds now."""
+    known = _load(record)
+    now: dict[str, dict[str, list]] = {}
+    for table in tables:
+        seen = known.get(table, {})
+        files = {}
+        for entry in storage.list_files(f"lake/{table}", recursive=True):
+            if len(entry.path.split("/")) != 4 or not entry.path.endswith(".parquet"):
+                continue  # the view's glob: lake/<table>/<partition>/<file>.parquet
+            stamp = [entry.size, entry.mtime]
+            old = seen.get(entry.path)
+            files[entry.path] = stamp + [old[2] if old and old[:2] == stamp else _fingerprint(storage, entry.path)]
+        now[table] = files
+    _save(record, now)
+    return {table for table, files in now.items() if len({f[2] for f in files.values()}) <= 1}
+
+
+def _fingerprint(storage: Storage, rel: str) -> str:
+    schema = pq.read_schema(storage.full(rel), filesystem=storage.fs)
+    columns = sorted(f"{field.name}:{field.type}" for field in schema)
+    return hashlib.sha1("\n".join(columns).encode()).hexdigest()[:16]
+
+
+def _load(record: Path) -> dict:
+    try:
+        return json.loads(record.read_text())
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: every footer is read once
+
+
+def _save(record: Path, files: dict) -> None:
+    tmp = record.with_name(record.name + ".tmp")
+    tmp.write_text(json.dumps(files, separators=(",", ":")))
+    os.replace(tmp, record)
