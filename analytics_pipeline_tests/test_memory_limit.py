@@ -24,7 +24,7 @@ def test_the_setting_is_a_size_and_defaults_to_the_machine():
     assert load_settings({**env, "ANALYTICS_DUCKDB_MEMORY_LIMIT": "1500MiB"}).duckdb_memory_limit == "1500MiB"
     assert load_settings(env).duckdb_memory_limit == default_memory_limit()
     mib = int(default_memory_limit().removesuffix("MiB"))
-    assert 1024 <= mib <= 3 * 1024
+    assert 1024 <= mib <= 2 * 1024
     with pytest.raises(ValueError, match="ANALYTICS_DUCKDB_MEMORY_LIMIT='a lot'"):
         load_settings({**env, "ANALYTICS_DUCKDB_MEMORY_LIMIT": "a lot"})
 

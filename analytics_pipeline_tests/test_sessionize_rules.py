@@ -181,16 +181,28 @@ def test_all_scenarios_together_match_each_alone():
 
 
 def test_view_events_chunked_by_session_equal_one_pass(monkeypatch):
-    """Every scenario of the day at once: one chunk per session gives the single pass's tables."""
+    """Every scenario of the day at once: one chunk per session gives the single pass's tables
+    (views, played ranges and quality changes; the rebuffers, summaries and ranges are reduced
+    chunk by chunk in SQL)."""
     import analytics_pipeline.lib.view_events as view_events
 
     events = [e for s in SCENARIOS if s.day == DAY for e in s.events]
     catalog = list({v["video_id"]: v for s in SCENARIOS for v in s.catalog}.values())
-    one_pass = sessionize(events, catalog, DAY)
+
+    def run():
+        con = connect()
+        con.register("events", events_table(events, catalog))
+        con.register("video_catalog", catalog_table(catalog))
+        changes = []
+        sessions, ranges = build_playback_sessions(con, DAY, write_quality_changes=changes.append)
+        return sessions, ranges, changes[0]
+
+    one_pass = run()
     monkeypatch.setattr(view_events, "CHUNK_ROWS", 1)
-    chunked = sessionize(events, catalog, DAY)
-    assert one_pass[0].num_rows > 10 and one_pass[1].num_rows > 10
-    assert chunked[0].equals(one_pass[0]) and chunked[1].equals(one_pass[1])
+    chunked = run()
+    assert one_pass[0].num_rows > 10 and one_pass[1].num_rows > 10 and one_pass[2].num_rows > 1
+    assert sum(one_pass[0].column("rebuffer_count").to_pylist()) > 1
+    assert all(c.equals(o) for c, o in zip(chunked, one_pass))
 
 
 def test_floats_rounded_in_sql_as_round_floats_does():

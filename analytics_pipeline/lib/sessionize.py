@@ -6,8 +6,10 @@ sessions, sorted once, fetched as Arrow);
 in Polars, chunk by chunk, `int_view_events` (`lib/view_events.py`: view assignment and the
 player state after each event, as forward fills), `int_view_clients` (which event holds each
 client field of a view), `int_played_ranges` and `int_view_watching` (`lib/played_ranges.py`);
-these Arrow tables are registered with DuckDB, which builds `int_rebuffers` (SQL), then
-`marts/playback_sessions` and `marts/played_ranges`.
+each chunk's view events and played ranges are reduced at once in DuckDB to `int_rebuffers`,
+`int_view_summaries`, `int_quality_changes` and the sorted `marts/played_ranges` (SQL); the
+other tables are registered with DuckDB, which builds `marts/playback_sessions` and
+`marts/quality_changes`.
 """
 
 from __future__ import annotations
@@ -117,6 +119,10 @@ PLAYED_RANGES_ENCODED = pa.schema([
     pa.field(f.name, pa.dictionary(pa.int32(), f.type)) if f.name in VIEW_IDS else f for f in PLAYED_RANGES
 ])
 
+# what SQL reads of int_session_events once Polars is done with it (sql/marts/playback_sessions)
+DELIVERY_COLUMNS = ("event_index", "file_no", "line_number")
+# SQL models of one chunk's int_view_events, appended chunk by chunk into temp tables
+CHUNK_MODELS = ("int_rebuffers", "int_view_summaries", "int_quality_changes")
 # Arrow tables registered with DuckDB: the sorted session events, then what Polars makes of them
 _ARROW_TABLES = ("int_session_events", "int_view_events", "int_view_clients", "int_played_ranges", "int_view_watching")
 
@@ -182,15 +188,34 @@ def _session_events(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
     return table.append_column("event_index", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
 
 
-def _register_view_tables(con: duckdb.DuckDBPyConnection, chunks) -> None:
-    """Bind each Polars-made table to its chunks, in order (Arrow, read in place: copying 10 M
-    view events into a DuckDB table took about 3 s)."""
+def _reduce_chunks(con: duckdb.DuckDBPyConnection, chunks) -> pa.Table:
+    """Reduce each chunk's view events to the per-view models (CHUNK_MODELS, temp tables) and its
+    played ranges to `marts/played_ranges` (returned: RANGE_VALUES in order), then let them go;
+    bind the other Polars-made tables to all their chunks, in order (Arrow, read in place).
+
+    Views never span chunks and view keys increase from chunk to chunk, so each result is the
+    same as over the whole day, and the day's 10 M view events (1 GiB) and 7.6 M ranges are
+    never held at once, nor sorted together.
+    """
     parts: dict[str, list[pa.Table]] = {}
-    for tables in chunks:
+    ranges = []
+    for number, tables in enumerate(chunks):
+        con.register("int_view_events", tables.pop("int_view_events"))
+        for model in CHUNK_MODELS:
+            sql = load_sql(f"intermediate/{model}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {sql}" if number == 0
+                        else f"INSERT INTO {model} {sql}")
+        con.unregister("int_view_events")
+        con.register("int_played_ranges", tables.pop("int_played_ranges"))
+        # floats rounded and timestamps in milliseconds in SQL
+        ranges.append(con.sql(_select_as(RANGE_VALUES, f"({load_sql('marts/played_ranges')})")
+                              + " ORDER BY view_key, from_at, range_start_s").to_arrow_table())
+        con.unregister("int_played_ranges")
         for name, table in tables.items():
             parts.setdefault(name, []).append(table)
     for name, tables in parts.items():
         con.register(name, pa.concat_tables(tables))
+    return pa.concat_tables(ranges)
 
 
 def build_playback_sessions(
@@ -210,33 +235,33 @@ def build_playback_sessions(
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_delivery_files AS {load_sql('intermediate/int_delivery_files')}")
         session_events = _session_events(con, day)
-        con.register("int_session_events", session_events)
         # forward fills in Polars (lib/view_events.py)
-        _register_view_tables(con, view_events_in_chunks(session_events.select(INPUT_COLUMNS), day, int(gap_minutes)))
+        range_values = _reduce_chunks(con, view_events_in_chunks(session_events.select(INPUT_COLUMNS), day, int(gap_minutes)))
+        # SQL needs only where each event was delivered; the other columns (0.65 GiB at 10 M
+        # events) are freed before DuckDB aggregates the views
+        con.register("int_session_events", session_events.select(DELIVERY_COLUMNS))
         del session_events
-        con.execute(f"CREATE OR REPLACE TEMP TABLE int_rebuffers AS {load_sql('intermediate/int_rebuffers')}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
         if write_quality_changes:  # a few rows: one pass over the event types already in memory
             write_quality_changes(con.sql(
                 _select_as(QUALITY_CHANGES, f"({load_sql('marts/quality_changes')})") + " ORDER BY view_key, event_index"
             ).to_arrow_table().cast(QUALITY_CHANGES))
         # their memory serves the fetches
-        _drop(con, "int_session_events", "int_view_events", "int_rebuffers", "int_view_clients", "int_view_watching")
+        _drop(con, "int_session_events", "int_view_clients", "int_view_watching", *CHUNK_MODELS)
         sessions = con.sql(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
         view_ids = con.sql(f"SELECT view_key, {', '.join(VIEW_IDS)} FROM playback_sessions_day ORDER BY view_key")
         view_ids = view_ids.to_arrow_table()
-        # floats rounded and timestamps in milliseconds in SQL; the view's ids are attached after
-        # the sort, which took about 3 s with four id strings in every row (0.4 s without)
-        batches = con.sql(
-            _select_as(RANGE_VALUES, f"({load_sql('marts/played_ranges')})") + " ORDER BY view_key, from_at, range_start_s"
-        ).to_arrow_reader()
+        # the view's ids are attached after the sort, which took about 3 s with four id strings in
+        # every row (0.4 s without)
+        batches = pa.RecordBatchReader.from_batches(range_values.schema, range_values.to_batches())
+        del range_values
         # A thread gathers the next row group and attaches its ids while the writer encodes this
         # one: done in turn, the two took about 4 s of the 10 M-event day
         groups = (with_view_ids(group, view_ids) for group in row_groups(batches, storage.ROW_GROUP_ROWS))
         ranges = pa.RecordBatchReader.from_batches(PLAYED_RANGES_ENCODED, prefetched(groups, depth=1))
         ranges = write_ranges(ranges) if write_ranges else ranges.read_all().cast(PLAYED_RANGES)
     finally:
-        _drop(con, "playback_sessions_day", "int_rebuffers", "int_delivery_files", *_ARROW_TABLES)
+        _drop(con, "playback_sessions_day", "int_delivery_files", *CHUNK_MODELS, *_ARROW_TABLES)
     return sessions.cast(PLAYBACK_SESSIONS), ranges

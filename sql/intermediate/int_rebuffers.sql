@@ -1,6 +1,6 @@
 -- One row per rebuffer (metrics.md): a `buffer_start` after the view's first `playing` that is
 -- not within 2 s after a seek; it lasts until the next `buffer_end` or `playing` of the view,
--- else until the view's last event. Input: `int_view_events`.
+-- else until the view's last event. Input: `int_view_events` (one chunk of whole sessions at a time).
 WITH buffer_starts AS (
     SELECT view_key, event_index, occurred_at
     FROM int_view_events

@@ -2,26 +2,14 @@
 -- rendition and bitrate it switched to, those of the view's previous quality_change (null for
 -- the first), and the direction: by bitrate when both are known, else by the renditions'
 -- heights ('720p' < '1080p'), else 'same' for the same rendition name; null when the previous
--- is unknown. On a quality_change row, the rendition and bitrate in force are its own.
--- Inputs: `int_view_events`, `playback_sessions_day` (for the view's ids).
-WITH changes AS (
-    SELECT
-        view_key, event_index, occurred_at, position_s,
-        lag(rendition_in_force) OVER w AS from_rendition,
-        rendition_in_force AS to_rendition,
-        lag(bitrate_in_force) OVER w AS from_bitrate_kbps,
-        bitrate_in_force AS to_bitrate_kbps,
-        row_number() OVER w > 1 AS has_previous
-    FROM int_view_events
-    WHERE event_type = 'quality_change'
-    WINDOW w AS (PARTITION BY view_key ORDER BY event_index)
-),
-compared AS (
+-- is unknown.
+-- Inputs: `int_quality_changes`, `playback_sessions_day` (for the view's ids).
+WITH compared AS (
     SELECT
         *,
         TRY_CAST(regexp_extract(from_rendition, '(\d+)p', 1) AS INTEGER) AS from_height,
         TRY_CAST(regexp_extract(to_rendition, '(\d+)p', 1) AS INTEGER) AS to_height
-    FROM changes
+    FROM int_quality_changes
 )
 SELECT
     v.view_id,

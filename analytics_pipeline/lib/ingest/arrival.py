@@ -197,7 +197,7 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
 
 def ingest_arrival(
     storage: Storage, arrival: date, ip_key: bytes, catalog: pa.Table, work_dir: str | None = None,
-    memory_limit: str = "3GB",
+    memory_limit: str = "2GB",
 ) -> ArrivalResult:
     """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days.
 
