@@ -197,19 +197,20 @@ def _reduce_chunks(con: duckdb.DuckDBPyConnection, chunks) -> pa.Table:
     same as over the whole day, and the day's 10 M view events (1 GiB) and 7.6 M ranges are
     never held at once, nor sorted together.
     """
+    models = {model: load_sql(f"intermediate/{model}") for model in CHUNK_MODELS}
+    # floats rounded and timestamps in milliseconds in SQL
+    sorted_ranges = (_select_as(RANGE_VALUES, f"({load_sql('marts/played_ranges')})")
+                     + " ORDER BY view_key, from_at, range_start_s")
     parts: dict[str, list[pa.Table]] = {}
     ranges = []
     for number, tables in enumerate(chunks):
         con.register("int_view_events", tables.pop("int_view_events"))
-        for model in CHUNK_MODELS:
-            sql = load_sql(f"intermediate/{model}")
+        for model, sql in models.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {sql}" if number == 0
                         else f"INSERT INTO {model} {sql}")
         con.unregister("int_view_events")
         con.register("int_played_ranges", tables.pop("int_played_ranges"))
-        # floats rounded and timestamps in milliseconds in SQL
-        ranges.append(con.sql(_select_as(RANGE_VALUES, f"({load_sql('marts/played_ranges')})")
-                              + " ORDER BY view_key, from_at, range_start_s").to_arrow_table())
+        ranges.append(con.sql(sorted_ranges).to_arrow_table())
         con.unregister("int_played_ranges")
         for name, table in tables.items():
             parts.setdefault(name, []).append(table)

@@ -48,8 +48,8 @@ def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int)
     Yields in order, in chunks of whole sessions (sessions are independent; one pass over 10 M
     rows held about 4.5 GiB of intermediate columns). Yields at least one chunk.
     """
-    # not rechunked: one contiguous copy of the columns was 0.9 GiB more at the day's peak; each
-    # chunk below is made contiguous on its own
+    # not rechunked: one contiguous copy of the columns was 0.9 GiB more at the day's peak; the
+    # chunks below are slices of DuckDB's batches as they are
     events = pl.from_arrow(session_events, rechunk=False).with_columns(
         starts_session=(pl.col("session_no") != pl.col("session_no").shift(1)).fill_null(True)
     )
