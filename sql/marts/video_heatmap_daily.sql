@@ -8,8 +8,13 @@
 -- the segment beyond each view's first play of each second, summed over views; replay_views:
 -- views with rewatch_s > 0 there (insights.md).
 WITH day_views AS (
+    -- integers for the view, viewer and video: the window and the per-view and per-viewer groups
+    -- below key on them (strings there were most of this model's time)
     SELECT view_id, viewer_id, video_id, duration_s, max_position_s, last_position_s,
-           coalesce(completed, false) AS completed
+           coalesce(completed, false) AS completed,
+           row_number() OVER () AS view_no,
+           dense_rank() OVER (ORDER BY viewer_id) AS viewer_no,
+           dense_rank() OVER (ORDER BY video_id) AS video_no
     FROM playback_sessions
     WHERE date = getvariable('mart_day')
       AND coalesce(counts_as_view, false) AND NOT coalesce(is_bot, false)
@@ -17,6 +22,7 @@ WITH day_views AS (
 videos AS (
     SELECT
         v.video_id,
+        any_value(v.video_no) AS video_no,
         count(*) AS video_views,
         coalesce(any_value(c.duration_s) FILTER (WHERE c.duration_s > 0),
                  max(v.duration_s) FILTER (WHERE v.duration_s > 0),
@@ -26,7 +32,7 @@ videos AS (
     GROUP BY v.video_id
 ),
 segments AS (
-    SELECT video_id, video_views,
+    SELECT video_id, video_no, video_views,
            CAST(ceil(duration_s / 10) AS BIGINT) AS segment_count,
            unnest(range(0, CAST(ceil(duration_s / 10) AS BIGINT))) AS segment_index
     FROM videos
@@ -36,9 +42,9 @@ range_content AS (
     -- each range's new content: the part beyond the furthest end of the view's ranges that start
     -- before it (a sweep in start order, so it is one interval); summed per segment it is the
     -- view's content watched there. One window over the ranges, none over their segments.
-    SELECT r.view_id, v.viewer_id, v.video_id, r.range_start_s, r.range_end_s,
+    SELECT v.view_no, v.viewer_no, v.video_no, r.range_start_s, r.range_end_s,
            greatest(r.range_start_s, coalesce(max(r.range_end_s) OVER (
-               PARTITION BY r.view_id ORDER BY r.range_start_s, r.range_end_s
+               PARTITION BY v.view_no ORDER BY r.range_start_s, r.range_end_s
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), r.range_start_s)) AS content_start_s
     FROM played_ranges AS r
     JOIN day_views AS v ON v.view_id = r.view_id
@@ -50,7 +56,7 @@ range_segments AS (
     FROM range_content
 ),
 piece_content AS (
-    SELECT view_id, viewer_id, video_id, segment_index,
+    SELECT view_no, viewer_no, video_no, segment_index,
            CAST(least(range_end_s, (segment_index + 1) * 10.0) - greatest(range_start_s, segment_index * 10.0)
                 AS DECIMAL(38, 9)) AS played_in_segment_s,
            CAST(greatest(0.0, least(range_end_s, (segment_index + 1) * 10.0)
@@ -61,21 +67,21 @@ piece_content AS (
 view_segments AS (
     -- exact sums (DECIMAL): see warehouse/macros.sql; rewatch_s (insights.md) = the view's
     -- watch time inside the segment minus its content watched inside it
-    SELECT video_id, segment_index, view_id, any_value(viewer_id) AS viewer_id,
+    SELECT view_no, segment_index, any_value(video_no) AS video_no, any_value(viewer_no) AS viewer_no,
            sum(played_in_segment_s) AS played_s,
            sum(played_in_segment_s) - sum(new_content_s) AS rewatch_s
     FROM piece_content
-    GROUP BY video_id, segment_index, view_id
+    GROUP BY view_no, segment_index
 ),
 played AS (
-    SELECT video_id, segment_index,
+    SELECT video_no, segment_index,
            count(*) AS views,
-           count(DISTINCT viewer_id) AS unique_viewers,
+           count(DISTINCT viewer_no) AS unique_viewers,
            CAST(sum(played_s) AS DOUBLE) AS watch_time_s,
            CAST(sum(rewatch_s) AS DOUBLE) AS rewatch_s,
            count(*) FILTER (WHERE rewatch_s > 0) AS replay_views
     FROM view_segments
-    GROUP BY video_id, segment_index
+    GROUP BY video_no, segment_index
 ),
 drops AS (
     SELECT v.video_id,
@@ -99,6 +105,6 @@ SELECT
     coalesce(p.rewatch_s, 0.0) AS rewatch_s,
     coalesce(p.replay_views, 0) AS replay_views
 FROM segments AS s
-LEFT JOIN played AS p ON p.video_id = s.video_id AND p.segment_index = s.segment_index
+LEFT JOIN played AS p ON p.video_no = s.video_no AND p.segment_index = s.segment_index
 LEFT JOIN drops AS d ON d.video_id = s.video_id AND d.segment_index = s.segment_index
 ORDER BY s.video_id, s.segment_index
