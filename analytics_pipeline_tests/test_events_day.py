@@ -48,3 +48,25 @@ def test_the_three_shapes_of_an_event_day(tmp_path):
     figures = build_events_day(storage, D)
     assert figures["arrivals"] == [D.isoformat(), d1.isoformat()]
     assert _ids(root, D) == ["a1", "a2", "late"]
+
+
+def test_the_events_checks_count_repeated_ids_and_clear_addresses(tmp_path):
+    import pyarrow as pa
+
+    from analytics_pipeline.lib.quality import clear_ips_in_events, duplicate_event_ids
+
+    root = tmp_path / "data"
+    storage = Storage(str(root))
+    write_events(root, D, "a.jsonl", [ev(f"e{i}", f"2026-06-10T10:00:0{i}.000Z") for i in range(4)])
+    ingest_arrival(storage, D, b"k", schemas.VIDEO_CATALOG.empty_table())
+    build_events_day(storage, D)
+    assert duplicate_event_ids(storage, [D]) == 0 and clear_ips_in_events(storage, [D]) == 0
+
+    table = storage.read_parquet(storage.partition_file("events", D))
+    # e0 twice more, e1 once more; one clear address on three rows, one hash in capitals
+    tampered = pa.concat_tables([table, table.slice(0, 1), table.slice(0, 2)])
+    hashes = ["203.0.113.9", "203.0.113.9", "A" * 32, None, "203.0.113.9", "0" * 32, "f" * 32]
+    tampered = tampered.set_column(tampered.schema.get_field_index("ip_hash"), "ip_hash", pa.array(hashes, pa.string()))
+    storage.write_partition("events", D, tampered)
+    assert duplicate_event_ids(storage, [D]) == 3
+    assert clear_ips_in_events(storage, [D]) == 4

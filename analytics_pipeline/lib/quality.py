@@ -31,12 +31,21 @@ def clear_ips_in_events(storage: Storage, days: list[date]) -> int:
     cols = {r[0] for r in con.sql("DESCRIBE ev").fetchall()}
     if "ip" in cols:
         return con.execute("SELECT count(*) FROM ev WHERE ip IS NOT NULL").fetchone()[0]
-    return con.execute("SELECT count(*) FROM ev WHERE ip_hash IS NOT NULL AND NOT regexp_full_match(ip_hash, '[0-9a-f]{32}')").fetchone()[0]
+    # each distinct value matched once (a day of 10 M events holds about 60 k): 0.7 s -> 0.04 s
+    return con.execute(
+        "SELECT coalesce(sum(n), 0) FROM (SELECT ip_hash, count(*) AS n FROM ev WHERE ip_hash IS NOT NULL GROUP BY ip_hash) "
+        "WHERE NOT regexp_full_match(ip_hash, '[0-9a-f]{32}')"
+    ).fetchone()[0]
 
 
 def duplicate_event_ids(storage: Storage, days: list[date]) -> int:
+    """Event rows of these days whose event_id an earlier row has."""
     con = duck.connect()
     duck.register_partitions(con, "ev", storage, "events", days, schemas.EVENTS)
+    # distinct hashes first (a third faster than distinct strings): as many as rows means every
+    # id differs; otherwise the exact count decides (a hash collision is not a duplicate)
+    if con.execute("SELECT count(*) = count(DISTINCT hash(event_id)) AND count(*) = count(event_id) FROM ev").fetchone()[0]:
+        return 0
     return con.execute("SELECT count(*) - count(DISTINCT event_id) FROM ev").fetchone()[0]
 
 
