@@ -44,7 +44,7 @@ def duplicate_event_ids(storage: Storage, days: list[date]) -> int:
     duck.register_partitions(con, "ev", storage, "events", days, schemas.EVENTS)
     # distinct hashes first (a third faster than distinct strings): as many as rows means every
     # id differs; otherwise the exact count decides (a hash collision is not a duplicate)
-    if con.execute("SELECT count(*) = count(DISTINCT hash(event_id)) AND count(*) = count(event_id) FROM ev").fetchone()[0]:
+    if con.execute("SELECT count(*) = count(DISTINCT hash(event_id)) AND count(*) = count(event_id) FROM ev").fetchall()[0][0]:
         return 0
     return con.execute("SELECT count(*) - count(DISTINCT event_id) FROM ev").fetchone()[0]
 

@@ -23,7 +23,9 @@ new_views AS (
       AND coalesce(s.counts_as_view, false) AND NOT coalesce(s.is_bot, false)
 ),
 new_pairs AS (
+    -- `pair_no` numbers the pairs: the range windows and groups below key on it, not on two strings
     SELECT
+        row_number() OVER () AS pair_no,
         learner_id, video_id,
         arg_max(viewer_id, (ended_at, view_id)) AS viewer_id,
         max(user_id) AS user_id,
@@ -38,19 +40,20 @@ new_pairs AS (
     GROUP BY learner_id, video_id
 ),
 all_ranges AS (
-    SELECT v.learner_id, v.video_id, r.range_start_s AS start_s, r.range_end_s AS end_s
+    SELECT n.pair_no, r.range_start_s AS start_s, r.range_end_s AS end_s
     FROM played_ranges AS r
     JOIN new_views AS v ON v.view_id = r.view_id
+    JOIN new_pairs AS n ON n.learner_id = v.learner_id AND n.video_id = v.video_id
     WHERE r.range_end_s > r.range_start_s
     UNION ALL
-    SELECT learner_id, video_id, w.start_s, w.end_s
-    FROM (SELECT p.learner_id, p.video_id, unnest(p.watched_ranges) AS w
-          FROM prev_viewer_progress AS p SEMI JOIN new_pairs AS n USING (learner_id, video_id))
+    SELECT pair_no, w.start_s, w.end_s
+    FROM (SELECT n.pair_no, unnest(p.watched_ranges) AS w
+          FROM prev_viewer_progress AS p JOIN new_pairs AS n USING (learner_id, video_id))
 ),
 island_starts AS (
     SELECT *,
            CASE WHEN start_s <= max(end_s) OVER (
-                    PARTITION BY learner_id, video_id ORDER BY start_s, end_s
+                    PARTITION BY pair_no ORDER BY start_s, end_s
                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                 THEN 0 ELSE 1 END AS starts_island
     FROM all_ranges
@@ -58,21 +61,21 @@ island_starts AS (
 islands AS (
     SELECT *,
            sum(starts_island) OVER (
-               PARTITION BY learner_id, video_id ORDER BY start_s, end_s ROWS UNBOUNDED PRECEDING
+               PARTITION BY pair_no ORDER BY start_s, end_s ROWS UNBOUNDED PRECEDING
            ) AS island
     FROM island_starts
 ),
 merged AS (
-    SELECT learner_id, video_id, min(start_s) AS start_s, max(end_s) AS end_s
+    SELECT pair_no, min(start_s) AS start_s, max(end_s) AS end_s
     FROM islands
-    GROUP BY learner_id, video_id, island
+    GROUP BY pair_no, island
 ),
 watched AS (
-    SELECT learner_id, video_id,
+    SELECT pair_no,
            list({'start_s': CAST(start_s AS DOUBLE), 'end_s': CAST(end_s AS DOUBLE)} ORDER BY start_s) AS watched_ranges,
            CAST(sum(CAST(end_s - start_s AS DECIMAL(38, 9))) AS DOUBLE) AS content_watched_s
     FROM merged
-    GROUP BY learner_id, video_id
+    GROUP BY pair_no
 ),
 combined AS (
     SELECT
@@ -92,7 +95,7 @@ combined AS (
         greatest(n.last_watched_at, p.last_watched_at) AS last_watched_at,
         coalesce(p.views, 0) + coalesce(n.views, 0) AS views,
         coalesce(p.watch_time_s, 0) + coalesce(n.watch_time_s, 0) AS watch_time_s,
-        p.watched_ranges AS kept_ranges, p.content_watched_s AS kept_content_s
+        p.watched_ranges AS kept_ranges, p.content_watched_s AS kept_content_s, n.pair_no
     FROM new_pairs AS n
     FULL JOIN prev_viewer_progress AS p ON p.learner_id = n.learner_id AND p.video_id = n.video_id
     LEFT JOIN video_catalog AS c
@@ -113,6 +116,6 @@ FROM (
         coalesce(w.watched_ranges, b.kept_ranges, []) AS watched_ranges,
         getvariable('mart_day') AS as_of_date
     FROM combined AS b
-    LEFT JOIN watched AS w ON w.learner_id = b.learner_id AND w.video_id = b.video_id
+    LEFT JOIN watched AS w ON w.pair_no = b.pair_no
 )
 ORDER BY learner_id, video_id
