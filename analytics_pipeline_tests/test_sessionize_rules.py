@@ -184,7 +184,7 @@ def test_view_events_chunked_by_session_equal_one_pass(monkeypatch):
     """Every scenario of the day at once: one chunk per session gives the single pass's tables
     (views, played ranges and quality changes; the rebuffers, summaries and ranges are reduced
     chunk by chunk in SQL)."""
-    import analytics_pipeline.lib.view_events as view_events
+    import analytics_pipeline.lib.sessionize as sessionize
 
     events = [e for s in SCENARIOS if s.day == DAY for e in s.events]
     catalog = list({v["video_id"]: v for s in SCENARIOS for v in s.catalog}.values())
@@ -198,7 +198,7 @@ def test_view_events_chunked_by_session_equal_one_pass(monkeypatch):
         return sessions, ranges, changes[0]
 
     one_pass = run()
-    monkeypatch.setattr(view_events, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(sessionize, "CHUNK_ROWS", 1)
     chunked = run()
     assert one_pass[0].num_rows > 10 and one_pass[1].num_rows > 10 and one_pass[2].num_rows > 1
     assert sum(one_pass[0].column("rebuffer_count").to_pylist()) > 1

@@ -2,7 +2,7 @@
 
 The rules are metrics.md, "Views" and "Playback within a view". The steps, in view order:
 `intermediate/int_delivery_files` and `intermediate/int_session_events` (SQL: the day's
-sessions, sorted once, fetched as Arrow);
+sessions, sorted once into a temp table that spills, read back a chunk of sessions at a time);
 in Polars, chunk by chunk, `int_view_events` (`lib/view_events.py`: view assignment and the
 player state after each event, as forward fills), `int_view_clients` (which event holds each
 client field of a view), `int_played_ranges` and `int_view_watching` (`lib/played_ranges.py`);
@@ -15,7 +15,7 @@ other tables are registered with DuckDB, which builds `marts/playback_sessions` 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import duckdb
 import numpy as np
@@ -119,12 +119,17 @@ PLAYED_RANGES_ENCODED = pa.schema([
     pa.field(f.name, pa.dictionary(pa.int32(), f.type)) if f.name in VIEW_IDS else f for f in PLAYED_RANGES
 ])
 
-# what SQL reads of int_session_events once Polars is done with it (sql/marts/playback_sessions)
-DELIVERY_COLUMNS = ("event_index", "file_no", "line_number")
+# sessions are read into Polars in chunks of about this many events: at 10 M events, 2 M-row
+# chunks peaked at 3.55 GiB in this step, 500 k-row ones at 3.2 GiB, in the same time
+CHUNK_ROWS = 500_000
+# the day's session events, stored sorted (DuckDB, spillable); read through `int_session_events`
+_STORED_EVENTS = "int_session_events_stored"
+# the day's sorted played ranges without their views' ids (RANGE_VALUES), stored chunk by chunk
+_RANGE_VALUES = "int_range_values"
 # SQL models of one chunk's int_view_events, appended chunk by chunk into temp tables
 CHUNK_MODELS = ("int_rebuffers", "int_view_summaries", "int_quality_changes")
 # Arrow tables registered with DuckDB: the sorted session events, then what Polars makes of them
-_ARROW_TABLES = ("int_session_events", "int_view_events", "int_view_clients", "int_played_ranges", "int_view_watching")
+_ARROW_TABLES = ("int_view_events", "int_view_clients", "int_played_ranges", "int_view_watching")
 
 
 def _select_as(schema: pa.Schema, relation: str) -> str:
@@ -178,45 +183,69 @@ def _drop(con: duckdb.DuckDBPyConnection, *models: str) -> None:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{model}")
 
 
-def _session_events(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
-    """`intermediate/int_session_events` in its order, with `event_index` (1-based position).
+def _store_session_events(con: duckdb.DuckDBPyConnection, day: date) -> np.ndarray:
+    """`intermediate/int_session_events` sorted into a temp table, in its order; returns the
+    number of events of each session (`session_no` 1, 2, ...).
 
-    Fetched as Arrow and registered, not stored in a temp table: writing 10 M sorted rows into
-    DuckDB's storage cost 2 CPU-s, and Polars reads its columns without a copy.
+    A DuckDB table, not Arrow: it spills to the temp folder past the memory limit, so the day's
+    events (0.8 GiB as Arrow at 10 M) are never all in memory; the view `int_session_events`
+    adds `event_index` (1-based position: the table's row id, rows being stored in order).
     """
-    table = con.sql(load_sql("intermediate/int_session_events"), params={"day": day}).to_arrow_table()
-    return table.append_column("event_index", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STORED_EVENTS} AS {load_sql('intermediate/int_session_events')}",
+                {"day": day})
+    con.execute(f"CREATE OR REPLACE TEMP VIEW int_session_events AS "
+                f"SELECT rowid + 1 AS event_index, * FROM {_STORED_EVENTS}")
+    return con.execute(f"SELECT count(*) FROM {_STORED_EVENTS} GROUP BY session_no ORDER BY session_no").fetchnumpy()[
+        "count_star()"]
 
 
-def _reduce_chunks(con: duckdb.DuckDBPyConnection, chunks) -> pa.Table:
+def _session_event_chunks(con: duckdb.DuckDBPyConnection, session_sizes: np.ndarray) -> Iterator[tuple[int, pa.Table]]:
+    """The stored session events (INPUT_COLUMNS) as (offset, table) chunks of whole sessions of at
+    least CHUNK_ROWS events (the last may be smaller); at least one chunk, even of no events."""
+    columns = ", ".join(INPUT_COLUMNS)
+    ends = np.cumsum(session_sizes)
+    first, offset = 0, 0
+    while True:
+        last = min(int(np.searchsorted(ends, offset + CHUNK_ROWS, "left")), len(ends) - 1)
+        chunk = con.sql(f"SELECT event_index, {columns} FROM int_session_events "
+                        f"WHERE session_no BETWEEN {first + 1} AND {last + 1}").to_arrow_table()
+        index = chunk.column("event_index")
+        if len(index) and (index[0].as_py() != offset + 1 or index[-1].as_py() != offset + len(index)):
+            raise RuntimeError("int_session_events was not read back in the order it was stored")
+        yield offset, chunk
+        offset += chunk.num_rows
+        first = last + 1
+        if first >= len(ends):
+            return
+
+
+def _reduce_chunks(con: duckdb.DuckDBPyConnection, chunks) -> None:
     """Reduce each chunk's view events to the per-view models (CHUNK_MODELS, temp tables) and its
-    played ranges to `marts/played_ranges` (returned: RANGE_VALUES in order), then let them go;
-    bind the other Polars-made tables to all their chunks, in order (Arrow, read in place).
+    played ranges to `marts/played_ranges` (the temp table `int_range_values`: RANGE_VALUES in
+    order), then let them go; bind the other Polars-made tables to all their chunks, in order
+    (Arrow, read in place).
 
     Views never span chunks and view keys increase from chunk to chunk, so each result is the
     same as over the whole day, and the day's 10 M view events (1 GiB) and 7.6 M ranges are
-    never held at once, nor sorted together.
+    never held at once, nor sorted together; the temp tables spill past the memory limit.
     """
     models = {model: load_sql(f"intermediate/{model}") for model in CHUNK_MODELS}
     # floats rounded and timestamps in milliseconds in SQL
-    sorted_ranges = (_select_as(RANGE_VALUES, f"({load_sql('marts/played_ranges')})")
-                     + " ORDER BY view_key, from_at, range_start_s")
+    models[_RANGE_VALUES] = (_select_as(RANGE_VALUES, f"({load_sql('marts/played_ranges')})")
+                             + " ORDER BY view_key, from_at, range_start_s")
     parts: dict[str, list[pa.Table]] = {}
-    ranges = []
     for number, tables in enumerate(chunks):
         con.register("int_view_events", tables.pop("int_view_events"))
+        con.register("int_played_ranges", tables.pop("int_played_ranges"))
         for model, sql in models.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE {model} AS {sql}" if number == 0
                         else f"INSERT INTO {model} {sql}")
         con.unregister("int_view_events")
-        con.register("int_played_ranges", tables.pop("int_played_ranges"))
-        ranges.append(con.sql(sorted_ranges).to_arrow_table())
         con.unregister("int_played_ranges")
         for name, table in tables.items():
             parts.setdefault(name, []).append(table)
     for name, tables in parts.items():
         con.register(name, pa.concat_tables(tables))
-    return pa.concat_tables(ranges)
 
 
 def build_playback_sessions(
@@ -235,20 +264,17 @@ def build_playback_sessions(
     """
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_delivery_files AS {load_sql('intermediate/int_delivery_files')}")
-        session_events = _session_events(con, day)
-        # forward fills in Polars (lib/view_events.py)
-        range_values = _reduce_chunks(con, view_events_in_chunks(session_events.select(INPUT_COLUMNS), day, int(gap_minutes)))
-        # SQL needs only where each event was delivered; the other columns (0.65 GiB at 10 M
-        # events) are freed before DuckDB aggregates the views
-        con.register("int_session_events", session_events.select(DELIVERY_COLUMNS))
-        del session_events
+        session_sizes = _store_session_events(con, day)
+        # forward fills in Polars (lib/view_events.py), a chunk of sessions at a time
+        _reduce_chunks(con, view_events_in_chunks(_session_event_chunks(con, session_sizes), day, int(gap_minutes)))
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")
         if write_quality_changes:  # a few rows: one pass over the event types already in memory
             write_quality_changes(con.sql(
                 _select_as(QUALITY_CHANGES, f"({load_sql('marts/quality_changes')})") + " ORDER BY view_key, event_index"
             ).to_arrow_table().cast(QUALITY_CHANGES))
         # their memory serves the fetches
-        _drop(con, "int_session_events", "int_view_clients", "int_view_watching", *CHUNK_MODELS)
+        con.execute("DROP VIEW IF EXISTS int_session_events")
+        _drop(con, _STORED_EVENTS, "int_view_clients", "int_view_watching", *CHUNK_MODELS)
         sessions = con.sql(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
@@ -256,13 +282,15 @@ def build_playback_sessions(
         view_ids = view_ids.to_arrow_table()
         # the view's ids are attached after the sort, which took about 3 s with four id strings in
         # every row (0.4 s without)
-        batches = pa.RecordBatchReader.from_batches(range_values.schema, range_values.to_batches())
-        del range_values
+        # streamed in the order stored; nothing else runs on `con` until it is read
+        batches = con.sql(f"SELECT * FROM {_RANGE_VALUES}").to_arrow_reader(storage.ROW_GROUP_ROWS)
         # A thread gathers the next row group and attaches its ids while the writer encodes this
         # one: done in turn, the two took about 4 s of the 10 M-event day
         groups = (with_view_ids(group, view_ids) for group in row_groups(batches, storage.ROW_GROUP_ROWS))
         ranges = pa.RecordBatchReader.from_batches(PLAYED_RANGES_ENCODED, prefetched(groups, depth=1))
         ranges = write_ranges(ranges) if write_ranges else ranges.read_all().cast(PLAYED_RANGES)
     finally:
-        _drop(con, "playback_sessions_day", "int_delivery_files", *CHUNK_MODELS, *_ARROW_TABLES)
+        con.execute("DROP VIEW IF EXISTS int_session_events")
+        _drop(con, "playback_sessions_day", "int_delivery_files", _STORED_EVENTS, _RANGE_VALUES, *CHUNK_MODELS,
+              *_ARROW_TABLES)
     return sessions.cast(PLAYBACK_SESSIONS), ranges

@@ -11,16 +11,13 @@ counts only when the event that set it lies at or after the view's first event.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import polars as pl
 import pyarrow as pa
 
 from analytics_pipeline.lib.played_ranges import played_ranges, view_watching
 
-# sessions are cut into chunks of about this many events: at 10 M events, 2 M-row chunks peaked
-# at 3.55 GiB in this step, 500 k-row ones at 3.2 GiB, in the same time
-CHUNK_ROWS = 500_000
 SETS_PLAYING_ON = ("playing", "heartbeat", "buffer_end")
 SETS_PAUSED_ON = ("pause", "ended", "view_end", "buffer_start")
 
@@ -36,33 +33,28 @@ INPUT_COLUMNS = (
 )
 
 
-def view_events_in_chunks(session_events: pa.Table, day: date, gap_minutes: int) -> Iterator[dict[str, pa.Table]]:
-    """The intermediate tables of the views that begin on `day` (UTC), by name; `session_events`
-    (INPUT_COLUMNS) is in view order (session, time, delivery); a new `session_no` starts a session.
+def view_events_in_chunks(chunks: Iterable[tuple[int, pa.Table]], day: date, gap_minutes: int) -> Iterator[dict[str, pa.Table]]:
+    """The intermediate tables of the views that begin on `day` (UTC), by name, chunk by chunk.
+
+    `chunks` are (offset, events): whole sessions of int_session_events (INPUT_COLUMNS) in view
+    order (session, time, delivery), `offset` the number of events before the chunk's first; a
+    new `session_no` starts a session. Per chunk:
 
     - int_view_events: each event with `view_key`, `view_seq` and the state in force after it;
     - int_view_clients: per view, `is_bot` and for each client field the `<field>_index` of the
       view's first event that has it (null when none has);
     - int_played_ranges and int_view_watching: `lib/played_ranges.py`.
 
-    Yields in order, in chunks of whole sessions (sessions are independent; one pass over 10 M
-    rows held about 4.5 GiB of intermediate columns). Yields at least one chunk.
+    Sessions are independent, so the chunks' tables together are those of one pass over the day
+    (which held about 4.5 GiB of intermediate columns at 10 M events).
     """
-    # not rechunked: one contiguous copy of the columns was 0.9 GiB more at the day's peak; the
-    # chunks below are slices of DuckDB's batches as they are
-    events = pl.from_arrow(session_events, rechunk=False).with_columns(
-        starts_session=(pl.col("session_no") != pl.col("session_no").shift(1)).fill_null(True)
-    )
-    del session_events  # passed inline by the caller, so its Arrow copy is freed here
-    starts = events.select(pl.col("starts_session").arg_true()).to_series()
-    cuts = [0]
-    for position in starts.to_list():
-        if position - cuts[-1] >= CHUNK_ROWS:
-            cuts.append(position)
-    cuts.append(events.height)
-    for start, end in zip(cuts, cuts[1:]):
+    for offset, chunk in chunks:
+        events = pl.from_arrow(chunk.select(INPUT_COLUMNS), rechunk=False).with_columns(
+            starts_session=(pl.col("session_no") != pl.col("session_no").shift(1)).fill_null(True)
+        )
+        del chunk
         # collected once: Polars' collect_all recomputed it for each table it feeds
-        view_events = _view_events(events.slice(start, end - start).lazy(), start, day, gap_minutes).collect().lazy()
+        view_events = _view_events(events.lazy(), offset, day, gap_minutes).collect().lazy()
         ranges = played_ranges(view_events).collect()
         tables = {
             "int_view_events": view_events.select(VIEW_EVENT_COLUMNS).collect(),
