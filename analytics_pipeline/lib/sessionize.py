@@ -128,7 +128,7 @@ _STORED_EVENTS = "int_session_events_stored"
 _RANGE_VALUES = "int_range_values"
 # SQL models of one chunk's int_view_events, appended chunk by chunk into temp tables
 CHUNK_MODELS = ("int_rebuffers", "int_view_summaries", "int_quality_changes")
-# Arrow tables registered with DuckDB: the sorted session events, then what Polars makes of them
+# Arrow tables registered with DuckDB: what Polars makes of the session events
 _ARROW_TABLES = ("int_view_events", "int_view_clients", "int_played_ranges", "int_view_watching")
 
 
@@ -179,6 +179,8 @@ def _drop(con: duckdb.DuckDBPyConnection, *models: str) -> None:
                 con.unregister(model)
             except Exception:  # not registered yet
                 pass
+        elif model == "int_session_events":  # the view over the stored events
+            con.execute(f"DROP VIEW IF EXISTS {model}")
         else:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{model}")
 
@@ -273,8 +275,7 @@ def build_playback_sessions(
                 _select_as(QUALITY_CHANGES, f"({load_sql('marts/quality_changes')})") + " ORDER BY view_key, event_index"
             ).to_arrow_table().cast(QUALITY_CHANGES))
         # their memory serves the fetches
-        con.execute("DROP VIEW IF EXISTS int_session_events")
-        _drop(con, _STORED_EVENTS, "int_view_clients", "int_view_watching", *CHUNK_MODELS)
+        _drop(con, "int_session_events", _STORED_EVENTS, "int_view_clients", "int_view_watching", *CHUNK_MODELS)
         sessions = con.sql(
             _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
         ).to_arrow_table()
@@ -290,7 +291,6 @@ def build_playback_sessions(
         ranges = pa.RecordBatchReader.from_batches(PLAYED_RANGES_ENCODED, prefetched(groups, depth=1))
         ranges = write_ranges(ranges) if write_ranges else ranges.read_all().cast(PLAYED_RANGES)
     finally:
-        con.execute("DROP VIEW IF EXISTS int_session_events")
-        _drop(con, "playback_sessions_day", "int_delivery_files", _STORED_EVENTS, _RANGE_VALUES, *CHUNK_MODELS,
-              *_ARROW_TABLES)
+        _drop(con, "playback_sessions_day", "int_delivery_files", "int_session_events", _STORED_EVENTS,
+              _RANGE_VALUES, *CHUNK_MODELS, *_ARROW_TABLES)
     return sessions.cast(PLAYBACK_SESSIONS), ranges
