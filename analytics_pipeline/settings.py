@@ -72,7 +72,7 @@ class Settings:
     session_gap_minutes: int = 60
     pool_wait_s: int = 900  # how long a command waits for a pool slot a live run holds
     at_risk_alert_share: float = 0.25  # a course warns when this share of its enrolled learners is at risk
-    duckdb_memory_limit: str = "2GB"  # what one ingest or sessions query may hold before it spills to disk
+    duckdb_memory_limit: str = "2GB"  # what one ingest, sessions or marts connection may hold before it spills to disk
     aws_endpoint_url: str | None = None
     aws_region: str | None = None
     providers: ProvidersConfig = field(default_factory=lambda: providers_config({}))

@@ -12,6 +12,7 @@ from analytics_pipeline.lib.catalog import load_catalog
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival
 from analytics_pipeline.lib.ingest.events_day import build_events_day
+from analytics_pipeline.lib.marts_day import build_marts_day, build_progress_day
 from analytics_pipeline.lib.sessions_day import build_sessions_day
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.settings import default_memory_limit, load_settings
@@ -37,9 +38,17 @@ def _build(root, limit: str) -> dict:
     ingest_arrival(storage, D, b"key", catalog, memory_limit=limit)
     build_events_day(storage, D)
     build_sessions_day(storage, D, memory_limit=limit)
-    return {t: pq.read_table(root / "lake" / t / f"date={D}").sort_by([(c, "ascending") for c in keys])
-            for t, keys in (("events", ["event_id"]), ("playback_sessions", ["view_id"]),
-                            ("played_ranges", ["view_id", "range_start_s"]))}
+    build_progress_day(storage, D, memory_limit=limit)
+    build_marts_day(storage, D, memory_limit=limit)
+    tables = {t: pq.read_table(root / "lake" / t / f"date={D}").sort_by([(c, "ascending") for c in keys])
+              for t, keys in (("events", ["event_id"]), ("playback_sessions", ["view_id"]),
+                              ("played_ranges", ["view_id", "range_start_s"]),
+                              ("video_heatmap_daily", ["video_id", "segment_index"]),
+                              ("viewer_sessions", ["viewer_id"]), ("viewer_progress_history", ["learner_id", "video_id"]))}
+    # each step's spill folder is gone with it
+    work = root / ".staging" / "work"
+    assert not work.exists() or list(work.iterdir()) == []
+    return tables
 
 
 def test_a_small_limit_gives_the_same_lake(tmp_path):

@@ -8,13 +8,16 @@ pyarrow's S3 client as a filesystem (`lib/s3.py`).
 
 from __future__ import annotations
 
+import shutil
+from contextlib import contextmanager
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
 
 from analytics_pipeline.lib.s3 import register_lake_filesystem
+from analytics_pipeline.lib.scratch import work_dir
 from analytics_pipeline.lib.storage import Storage
 from pathlib import Path
 
@@ -34,6 +37,25 @@ def connect(
     if storage is not None:
         register_lake_filesystem(con, storage)
     return con
+
+
+@contextmanager
+def spilling_connection(storage: Storage, step: str, memory_limit: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection that holds at most `memory_limit` (settings.duckdb_memory_limit) and
+    spills the rest to a fresh work folder of the root (lib/scratch.py), removed on exit."""
+    spill = work_dir(storage, f"{step}-")
+    con = connect()
+    try:
+        con.execute(f"SET temp_directory = {sql_string(spill)}")
+        con.execute(f"SET memory_limit = {sql_string(memory_limit)}")
+        # hand freed memory back to the system: otherwise what a sort or window freed stays with
+        # DuckDB's allocator, on top of what Polars or Arrow take next
+        con.execute("SET allocator_background_threads = true")
+        con.execute("SET enable_progress_bar = false")
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def connect_warehouse(settings) -> duckdb.DuckDBPyConnection:

@@ -53,28 +53,29 @@ def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...]) -
             duck.register_partitions(con, relation, storage, table, days, INPUT_SCHEMAS[table])
 
 
-def build_marts_day(storage: Storage, day: date, marts: tuple[str, ...] = DAILY_MARTS) -> dict[str, pa.Table]:
+def build_marts_day(
+    storage: Storage, day: date, marts: tuple[str, ...] = DAILY_MARTS, memory_limit: str = "2GB"
+) -> dict[str, pa.Table]:
     """Write the day's partitions of `marts` (all daily marts by default); returns them, and with
     all of them the day's insights too (`DAY_INSIGHTS`, not written)."""
-    con = duck.connect()
-    _register_inputs(con, storage, day, marts)
-    tables = build_daily_marts(con, day)
-    insights = build_day_insights(con, tables) if set(marts) == set(DAILY_MARTS) else {}
-    con.close()
+    # bounded: the heatmap's windows over a 50 M-event day's ranges held 5 GiB unbounded
+    with duck.spilling_connection(storage, "marts", memory_limit) as con:
+        _register_inputs(con, storage, day, marts)
+        tables = build_daily_marts(con, day)
+        insights = build_day_insights(con, tables) if set(marts) == set(DAILY_MARTS) else {}
     for name in marts:
         storage.write_partition(name, day, tables[name])
     return {**{name: tables[name] for name in marts}, **insights}
 
 
-def build_progress_day(storage: Storage, day: date) -> dict[str, pa.Table]:
+def build_progress_day(storage: Storage, day: date, memory_limit: str = "2GB") -> dict[str, pa.Table]:
     """viewer_progress and learner_course_progress as of `day`, and the rows of its week in the
     weekly course tables; the snapshots follow the newest built day."""
-    con = duck.connect()
-    _register_inputs(con, storage, day, ("viewer_progress",))
-    _register_inputs(con, storage, day, ("learner_course_progress",))
-    state = build_viewer_progress(con, day)
-    tables = {"viewer_progress": state, **build_learner_tables(con, day, state)}
-    con.close()
+    with duck.spilling_connection(storage, "progress", memory_limit) as con:
+        _register_inputs(con, storage, day, ("viewer_progress",))
+        _register_inputs(con, storage, day, ("learner_course_progress",))
+        state = build_viewer_progress(con, day)
+        tables = {"viewer_progress": state, **build_learner_tables(con, day, state)}
     for name, history in (("viewer_progress", PROGRESS_HISTORY), ("learner_course_progress", LEARNER_HISTORY)):
         storage.write_partition(history, day, tables[name])
         if max(storage.partition_days(history)) == day:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.sessionize import build_playback_sessions
-from analytics_pipeline.lib.scratch import work_dir
 from analytics_pipeline.lib.storage import Storage
 
 def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60, memory_limit: str = "2GB") -> dict:
@@ -16,20 +14,9 @@ def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60, memor
     A view belongs to the day of its first event, so D-1 tells which sessions were already
     running at midnight and D+1 completes views that run past midnight.
     """
-    spill = work_dir(storage, "sessions-")
-    con = duck.connect()
     # bounded: the intermediate tables of a 10 M-event day spill to disk instead of growing
-    con.execute(f"SET temp_directory = {duck.sql_string(spill)}")
-    con.execute(f"SET memory_limit = {duck.sql_string(memory_limit)}")
-    # hand freed memory back to the system while Polars works: the sort's 1.7 GB otherwise stays
-    # with DuckDB's allocator, on top of what Polars then takes
-    con.execute("SET allocator_background_threads = true")
-    con.execute("SET enable_progress_bar = false")
-    try:
+    with duck.spilling_connection(storage, "sessions", memory_limit) as con:
         return _build(con, storage, day, gap_minutes)
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _build(con, storage: Storage, day: date, gap_minutes: int) -> dict:

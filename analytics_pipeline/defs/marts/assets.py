@@ -59,11 +59,11 @@ AT_RISK_CHECK = "at_risk_share"
 )
 def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     """Build every daily mart of each partition day from that day's views (and its neighbours')."""
-    storage = lake.get_storage()
+    storage, memory_limit = lake.get_storage(), lake.get_settings().duckdb_memory_limit
     problems: dict[str, list] = {check: [] for check in MART_CHECKS}
     for key in context.partition_keys:
         day = date.fromisoformat(key)
-        tables = build_marts_day(storage, day)
+        tables = build_marts_day(storage, day, memory_limit=memory_limit)
         metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
         metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
         metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
@@ -96,10 +96,11 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
 )
 def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
     """Per learner and video, and per learner and course, as of each built day; the week's course tables."""
-    storage, share = lake.get_storage(), lake.get_settings().at_risk_alert_share
+    storage, settings = lake.get_storage(), lake.get_settings()
+    share = settings.at_risk_alert_share
     alerts: list[dict] = []
     for key in context.partition_keys:
-        tables = build_progress_day(storage, date.fromisoformat(key))
+        tables = build_progress_day(storage, date.fromisoformat(key), settings.duckdb_memory_limit)
         metadata = {name: table_metadata(table) for name, table in tables.items()}
         metadata["viewer_progress"] = {
             **table_metadata(tables["viewer_progress"], ["learner_id", "video_id", "progress_ratio", "completed",
