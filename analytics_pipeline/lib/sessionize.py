@@ -276,9 +276,6 @@ def build_playback_sessions(
             ).to_arrow_table().cast(QUALITY_CHANGES))
         # their memory serves the fetches
         _drop(con, "int_session_events", _STORED_EVENTS, "int_view_clients", "int_view_watching", *CHUNK_MODELS)
-        sessions = con.sql(
-            _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
-        ).to_arrow_table()
         view_ids = con.sql(f"SELECT view_key, {', '.join(VIEW_IDS)} FROM playback_sessions_day ORDER BY view_key")
         view_ids = view_ids.to_arrow_table()
         # the view's ids are attached after the sort, which took about 3 s with four id strings in
@@ -290,6 +287,13 @@ def build_playback_sessions(
         groups = (with_view_ids(group, view_ids) for group in row_groups(batches, storage.ROW_GROUP_ROWS))
         ranges = pa.RecordBatchReader.from_batches(PLAYED_RANGES_ENCODED, prefetched(groups, depth=1))
         ranges = write_ranges(ranges) if write_ranges else ranges.read_all().cast(PLAYED_RANGES)
+        # fetched once the ranges are written and let go: at 50 M events the views (0.6 GiB of
+        # Arrow) held beside the ranges' stream made this step's peak
+        del view_ids
+        _drop(con, _RANGE_VALUES)
+        sessions = con.sql(
+            _select_as(PLAYBACK_SESSIONS, "playback_sessions_day") + " ORDER BY started_at, view_id"
+        ).to_arrow_table()
     finally:
         _drop(con, "playback_sessions_day", "int_delivery_files", "int_session_events", _STORED_EVENTS,
               _RANGE_VALUES, *CHUNK_MODELS, *_ARROW_TABLES)

@@ -24,18 +24,22 @@ edges AS (
     UNION ALL
     SELECT video_id, active_to AS edge_at, -1 AS delta FROM active_views
 ),
-scoped_edges AS (
-    SELECT false AS platform_wide, video_id, edge_at, delta FROM edges
-    UNION ALL
-    SELECT true AS platform_wide, NULL AS video_id, edge_at, delta FROM edges
+-- the platform-wide sweep is a window of its own, without PARTITION BY: as one partition among
+-- the videos' it took 14 s of a 50 M-event day, alone 1 s
+per_video AS (
+    SELECT false AS platform_wide, video_id,
+           sum(delta) OVER (PARTITION BY video_id ORDER BY edge_at, delta ROWS UNBOUNDED PRECEDING) AS concurrent_views
+    FROM edges
+),
+platform AS (
+    SELECT true AS platform_wide, NULL AS video_id,
+           sum(delta) OVER (ORDER BY edge_at, delta ROWS UNBOUNDED PRECEDING) AS concurrent_views
+    FROM edges
 ),
 running AS (
-    SELECT
-        platform_wide, video_id,
-        sum(delta) OVER (
-            PARTITION BY platform_wide, video_id ORDER BY edge_at, delta ROWS UNBOUNDED PRECEDING
-        ) AS concurrent_views
-    FROM scoped_edges
+    SELECT * FROM per_video
+    UNION ALL
+    SELECT * FROM platform
 )
 SELECT platform_wide, video_id, CAST(max(concurrent_views) AS BIGINT) AS peak_concurrent_views
 FROM running
