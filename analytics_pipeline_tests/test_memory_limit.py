@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from analytics_pipeline.lib.catalog import load_catalog
+from analytics_pipeline.lib.duck import part_of_memory_limit
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival
 from analytics_pipeline.lib.ingest.events_day import build_events_day
@@ -28,6 +29,13 @@ def test_the_setting_is_a_size_and_defaults_to_the_machine():
     assert 1024 <= mib <= 2 * 1024
     with pytest.raises(ValueError, match="ANALYTICS_DUCKDB_MEMORY_LIMIT='a lot'"):
         load_settings({**env, "ANALYTICS_DUCKDB_MEMORY_LIMIT": "a lot"})
+
+
+def test_a_share_of_the_limit_in_mib():
+    # DuckDB's GB is 1000**3 bytes, its GiB 2**30
+    assert part_of_memory_limit("2GB", 0.5) == "953MiB"
+    assert part_of_memory_limit("1500MiB", 0.5) == "750MiB"
+    assert part_of_memory_limit(" 1.5 gib ", 0.5) == "768MiB"
 
 
 def _build(root, limit: str) -> dict:

@@ -8,6 +8,7 @@ pyarrow's S3 client as a filesystem (`lib/s3.py`).
 
 from __future__ import annotations
 
+import re
 import shutil
 from contextlib import contextmanager
 from datetime import date
@@ -37,6 +38,16 @@ def connect(
     if storage is not None:
         register_lake_filesystem(con, storage)
     return con
+
+
+_UNITS = {"KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def part_of_memory_limit(memory_limit: str, share: float) -> str:
+    """`share` of a DuckDB size such as `2GB` or `1500MiB` (settings.memory_limit checked it), in MiB."""
+    number, unit = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]+)\s*", memory_limit).groups()
+    return f"{max(1, int(float(number) * _UNITS[unit.upper()] * share / 2**20))}MiB"
 
 
 @contextmanager

@@ -254,6 +254,7 @@ def build_playback_sessions(
     con: duckdb.DuckDBPyConnection, day: date, gap_minutes: int = 60,
     write_ranges: Callable[[pa.RecordBatchReader], Any] | None = None,
     write_quality_changes: Callable[[pa.Table], Any] | None = None,
+    memory_limit_after_sort: str | None = None,
 ) -> tuple[pa.Table, Any]:
     """Views whose first event is on `day` (UTC) and their played ranges.
 
@@ -262,11 +263,16 @@ def build_playback_sessions(
     PLAYBACK_SESSIONS and PLAYED_RANGES, without a `date` column. With `write_ranges`, the
     played ranges are streamed to it instead (millions of rows: never held whole) and its result
     is returned in their place. `write_quality_changes`, when given, receives the views'
-    quality_changes (QUALITY_CHANGES, in view and event order).
+    quality_changes (QUALITY_CHANGES, in view and event order). `memory_limit_after_sort`, when
+    given, is DuckDB's memory limit once the day's events are sorted and stored.
     """
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE int_delivery_files AS {load_sql('intermediate/int_delivery_files')}")
         session_sizes = _store_session_events(con, day)
+        if memory_limit_after_sort:
+            # from here DuckDB streams its tables a chunk at a time: what it keeps beyond that is
+            # a cache of spilled blocks, 2 GB of it at 50 M events beside the ranges' writer
+            con.execute(f"SET memory_limit = '{memory_limit_after_sort}'")
         # forward fills in Polars (lib/view_events.py), a chunk of sessions at a time
         _reduce_chunks(con, view_events_in_chunks(_session_event_chunks(con, session_sizes), day, int(gap_minutes)))
         con.execute(f"CREATE OR REPLACE TEMP TABLE playback_sessions_day AS {load_sql('marts/playback_sessions')}")

@@ -16,10 +16,10 @@ def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60, memor
     """
     # bounded: the intermediate tables of a 10 M-event day spill to disk instead of growing
     with duck.spilling_connection(storage, "sessions", memory_limit) as con:
-        return _build(con, storage, day, gap_minutes)
+        return _build(con, storage, day, gap_minutes, duck.part_of_memory_limit(memory_limit, 0.5))
 
 
-def _build(con, storage: Storage, day: date, gap_minutes: int) -> dict:
+def _build(con, storage: Storage, day: date, gap_minutes: int, memory_limit_after_sort: str) -> dict:
     # the day itself first: DuckDB estimates a multi-file relation from its first file, and a
     # tiny neighbour day would make joins hash `events` instead of the few rows looked up in it
     duck.register_partitions(
@@ -30,7 +30,7 @@ def _build(con, storage: Storage, day: date, gap_minutes: int) -> dict:
     changes = []
     sessions, ranges = build_playback_sessions(
         con, day, gap_minutes, write_ranges=lambda batches: storage.write_parquet_batches(ranges_file, batches),
-        write_quality_changes=changes.append,
+        write_quality_changes=changes.append, memory_limit_after_sort=memory_limit_after_sort,
     )
     storage.write_partition("playback_sessions", day, sessions)
     storage.write_partition("quality_changes", day, changes[0])
