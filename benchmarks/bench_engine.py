@@ -13,6 +13,10 @@ Every figure is a ratio measured in one run on the same files (the VM's speed dr
     python benchmarks/bench_engine.py --events 10000000
     python benchmarks/bench_engine.py --events 10000000 50000000
     python benchmarks/bench_engine.py --history-days 365 --history-events 100000
+    source .ci/postgres.sh && ci_postgres_start && python benchmarks/bench_engine.py --events 10000000 --postgres
+
+`--postgres` adds the architecture the pipeline replaces (benchmarks/postgres_baseline.py): the
+events as PostgreSQL rows and the cron job's refresh of a materialized view doing the floor's work.
 
 Results are printed and written to `benchmarks/results/engine-<UTC time>.json`.
 """
@@ -32,18 +36,17 @@ from pathlib import Path
 
 import psutil
 
+import postgres_baseline
+from floor_sql import READ_LANDING, VIEWS_PER_VIDEO
+
 REPO = Path(__file__).resolve().parent.parent
 DAY = date(2026, 6, 10)
 CLI = str(Path(sys.executable).with_name("analytics-pipeline"))
 
 # The floor: what any engine must at least do with these files, in one DuckDB statement.
-FLOOR_SQL = """
+FLOOR_SQL = f"""
 WITH raw AS (
-    SELECT * FROM read_json('{root}/landing/events/*/*.jsonl.gz', format = 'newline_delimited',
-        ignore_errors = true, columns = {{event_id: 'VARCHAR', event_type: 'VARCHAR',
-        occurred_at: 'VARCHAR', session_id: 'VARCHAR', viewer_id: 'VARCHAR', video_id: 'VARCHAR',
-        position_s: 'DOUBLE', from_position_s: 'DOUBLE', playback_rate: 'DOUBLE',
-        user_agent: 'VARCHAR', ip: 'VARCHAR', referrer: 'VARCHAR'}})
+    SELECT * FROM {READ_LANDING}
 ), events AS (
     SELECT *, try_cast(occurred_at AS TIMESTAMPTZ) AS ts FROM raw
     WHERE event_id IS NOT NULL AND session_id IS NOT NULL
@@ -53,19 +56,8 @@ WITH raw AS (
         lag(event_type) OVER w AS prev_type, lag(position_s) OVER w AS prev_pos,
         epoch(ts - lag(ts) OVER w) AS wall_s
     FROM events WINDOW w AS (PARTITION BY session_id ORDER BY ts)
-), views AS (
-    SELECT session_id, video_id, viewer_id,
-        sum(new_view) OVER (PARTITION BY session_id ORDER BY ts) AS view_n,
-        CASE WHEN prev_type IN ('playing', 'heartbeat', 'buffer_end') AND position_s > prev_pos
-             AND position_s - prev_pos <= wall_s * coalesce(playback_rate, 1) + 2
-             THEN position_s - prev_pos ELSE 0 END AS played_s
-    FROM gaps
-)
-SELECT count(*) FROM (
-    SELECT video_id, count(DISTINCT session_id || ':' || view_n) AS views,
-        count(DISTINCT viewer_id) AS viewers, sum(played_s) AS watch_s
-    FROM views GROUP BY video_id
-)
+), {VIEWS_PER_VIDEO}
+SELECT count(*) FROM per_video
 """
 
 
@@ -140,7 +132,20 @@ def _fresh_home(base: str) -> str:
     return str(home)
 
 
-def bench_day(n: int, keep: bool) -> dict:
+def postgres(root: str, floor_s: float, floor_rows: int) -> dict:
+    if not postgres_baseline.available():
+        print("  PostgreSQL baseline               skipped: no server (source .ci/postgres.sh; ci_postgres_start)")
+        return {"skipped": "no server"}
+    pg = postgres_baseline.run(root)
+    if pg["rows"] != floor_rows:
+        raise SystemExit(f"the PostgreSQL view has {pg['rows']} rows, the floor {floor_rows}: not the same work")
+    pg["vs_floor"] = round(pg["refresh_s"] / floor_s, 2)
+    print(f"  PostgreSQL refresh              {pg['refresh_s']:>7.1f} s  server peak RSS {pg['server_peak_rss_mib']:>6} MiB"
+          f"  => {pg['vs_floor']:.2f}x the floor (the load before it: {pg['load_s']:.1f} s)", flush=True)
+    return pg
+
+
+def bench_day(n: int, keep: bool, with_postgres: bool = False) -> dict:
     base = tempfile.mkdtemp(prefix=f"engine-{n}-")
     root = str(Path(base) / "data")
     try:
@@ -148,6 +153,8 @@ def bench_day(n: int, keep: bool) -> dict:
         print(f"  {n:>11,} events generated in {gen['seconds']:.1f} s", flush=True)
         low = floor(root)
         print(f"  floor statement                 {low['seconds']:>7.1f} s  peak RSS {low['peak_rss_mib']:>6} MiB", flush=True)
+        floor_rows = int(low["stdout"].split()[-1])
+        baseline = postgres(root, low["seconds"], floor_rows) if with_postgres else None
         run = materialize(root, _fresh_home(base), DAY, DAY)
         ratio = run["seconds"] / low["seconds"]
         phases = phase_timings(run["stdout"])
@@ -156,7 +163,7 @@ def bench_day(n: int, keep: bool) -> dict:
         print("    phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()), flush=True)
         return {"events": n, "floor_s": low["seconds"], "floor_peak_rss_mib": low["peak_rss_mib"],
                 "materialize_s": run["seconds"], "materialize_peak_rss_mib": run["peak_rss_mib"],
-                "vs_floor": round(ratio, 2), "phases_s": phases}
+                "vs_floor": round(ratio, 2), "phases_s": phases, **({"postgres": baseline} if baseline else {})}
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -204,13 +211,14 @@ def main() -> None:
     p.add_argument("--history-days", type=int, default=0, help="days of the history run (0: none)")
     p.add_argument("--history-events", type=int, default=100_000, help="events a day in the history run")
     p.add_argument("--keep", action="store_true", help="keep the generated files and the lake")
+    p.add_argument("--postgres", action="store_true", help="add the PostgreSQL refresh baseline to the one-day runs")
     args = p.parse_args()
     results: dict = {"commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                                               capture_output=True, text=True).stdout.strip(),
                      "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "days": []}
     for n in args.events:
         print(f"one day of {n:,} events:", flush=True)
-        results["days"].append(bench_day(n, args.keep))
+        results["days"].append(bench_day(n, args.keep, args.postgres))
     if len(results["days"]) > 1:
         small, big = results["days"][0], results["days"][-1]
         results["scale"] = {"events": [small["events"], big["events"]],
