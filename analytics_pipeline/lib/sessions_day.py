@@ -8,6 +8,7 @@ from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.sessionize import build_playback_sessions
 from analytics_pipeline.lib.storage import Storage
 
+
 def build_sessions_day(storage: Storage, day: date, gap_minutes: int = 60, memory_limit: str = "2GB") -> dict:
     """Write the day's views and played ranges; returns row counts.
 
