@@ -6,18 +6,39 @@ from datetime import date
 
 import pyarrow as pa
 
-from analytics_pipeline.lib import schemas
+from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.storage import Storage
 
 
-def _previous_deliveries(storage: Storage) -> dict[str, list[tuple[date, str, str]]]:
-    """Earlier audited files by base name: (arrival, path, sha256)."""
+def _previous_deliveries(storage: Storage, names: list[str]) -> dict[str, list[tuple[date, str, str]]]:
+    """Earlier audited files with the base name of one of `names`: base name -> (arrival, path,
+    sha256) in the order the audit holds them (by arrival, then row).
+
+    One DuckDB scan of the audit's partitions, filtered to those names: a year of arrivals is
+    365 files and 12 k rows, which read one by one into Python took 0.34 s an arrival.
+    """
+    files = storage.existing_partition_files("ingest_audit", storage.partition_days("ingest_audit"))
+    wanted = sorted({_base_name(n) for n in names})
+    if not files or not wanted:
+        return {}
+    paths = [storage.uri(f) for f in files]
+    with duck.connect(storage=storage) as con:
+        rows = con.execute(
+            f"""SELECT arrival_date, source_file, file_sha256, regexp_extract(source_file, '[^/]*$') AS base
+                FROM read_parquet([{', '.join(duck.sql_string(p) for p in paths)}], union_by_name = true,
+                                  filename = true, file_row_number = true)
+                WHERE base IN (SELECT unnest($wanted))
+                ORDER BY list_position($paths, filename), file_row_number""",
+            {"wanted": wanted, "paths": paths},
+        ).fetchall()
     seen: dict[str, list[tuple[date, str, str]]] = {}
-    for table in storage.read_partitions("ingest_audit", storage.partition_days("ingest_audit"),
-                                         ["arrival_date", "source_file", "file_sha256"]):
-        for a, path, sha in zip(*(table.column(i).to_pylist() for i in range(3))):
-            seen.setdefault(path.rsplit("/", 1)[-1], []).append((a, path, sha))
+    for arrival, path, sha, base in rows:
+        seen.setdefault(base, []).append((arrival, path, sha))
     return seen
+
+
+def _base_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 def _redelivery_note(name: str, sha: str | None, arrival: date, seen) -> str | None:
@@ -25,7 +46,7 @@ def _redelivery_note(name: str, sha: str | None, arrival: date, seen) -> str | N
 
     Only earlier arrivals count, so the note does not depend on the order days are (re)built in.
     """
-    for prev_arrival, prev_path, prev_sha in seen.get(name.rsplit("/", 1)[-1], []):
+    for prev_arrival, prev_path, prev_sha in seen.get(_base_name(name), []):
         if prev_path == name and prev_sha and sha and prev_sha != sha:
             return f"changed: {prev_path} had other content when it was last ingested"
         if prev_arrival < arrival:
@@ -36,7 +57,7 @@ def _redelivery_note(name: str, sha: str | None, arrival: date, seen) -> str | N
 
 def audit_table(storage: Storage, arrival: date, facts: dict[str, dict], per_file: dict[str, tuple]) -> pa.Table:
     """One row per landing file from the reader's `facts` and the counts of `arrival_audit.sql`."""
-    seen = _previous_deliveries(storage)
+    seen = _previous_deliveries(storage, list(facts))
     rows = []
     for name, fact in facts.items():
         lines_read, accepted, duplicates, quarantined, late, unknown = per_file.get(name, (0, 0, 0, 0, 0, 0))
