@@ -14,7 +14,8 @@ from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.catalog import load_catalog, read_catalog
 from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
-from analytics_pipeline.lib.ingest.events_day import arrivals_by_event_day, build_events_day
+from analytics_pipeline.lib.ingest.events_day import build_events_day
+from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
 from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
 
@@ -134,9 +135,10 @@ def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
     storage = lake.get_storage()
     arrivals = arrivals_by_event_day(storage)  # ingestion is done: one read serves every day of the run
     for key in context.partition_keys:
-        figures = build_events_day(storage, date.fromisoformat(key), arrivals.get(date.fromisoformat(key), []))
+        day = date.fromisoformat(key)
+        figures = build_events_day(storage, day, arrivals.get(day, []))
         columns = ["event_id", "event_type", "occurred_at", "session_id", "video_id", "device_type", "is_bot"]
-        sample = storage.read_parquet_head(storage.partition_file("events", date.fromisoformat(key)), 5, columns)
+        sample = storage.read_parquet_head(storage.partition_file("events", day), 5, columns)
         report_partition(context, key, {"events": {
             "dagster/row_count": dg.MetadataValue.int(figures["rows"]),
             "arrivals": dg.MetadataValue.json(figures["arrivals"]),

@@ -28,7 +28,9 @@ from analytics_pipeline.lib import duck, schemas, scratch
 from analytics_pipeline.lib.ingest.audit import audit_table
 from analytics_pipeline.lib.ingest.landing import LINE_BATCH, file_batches, landing_files
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES, reuse_large_blocks
-from analytics_pipeline.lib.ingest.staged import EVENTS_PARQUET, STAGED_TABLE, publish_staged, staged_file
+from analytics_pipeline.lib.ingest.staged import (
+    EVENTS_PARQUET, STAGED_TABLE, arrivals_by_event_day, publish_staged, staged_file,
+)
 from analytics_pipeline.lib.prefetch import prefetched
 from analytics_pipeline.lib.privacy import hash_ip_literals, ip_hash_table, mask_ip_literals, truncate_utf8
 from analytics_pipeline.lib.storage import Storage
@@ -112,15 +114,8 @@ def _earlier_ids(con, storage: Storage, arrival: date) -> dict[date, int]:
     touched = sorted(per_day)
     other_arrivals: set[date] = set()
     if touched:
-        duck.register_partitions(
-            con, "all_event_days", storage, "arrival_event_days",
-            storage.partition_days("arrival_event_days"), schemas.ARRIVAL_EVENT_DAYS,
-        )
-        rows = con.execute(
-            "SELECT DISTINCT date FROM all_event_days WHERE event_date IN (SELECT unnest($d)) AND date < $a",
-            {"d": touched, "a": arrival},
-        ).fetchall()
-        other_arrivals = {r[0] for r in rows}
+        by_day = arrivals_by_event_day(storage)
+        other_arrivals = {a for day in touched for a in by_day.get(day, []) if a < arrival}
     duck.register_partitions(con, "other_staged", storage, STAGED_TABLE, sorted(other_arrivals), schemas.EVENTS)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE other_ids AS SELECT DISTINCT event_id FROM other_staged "

@@ -8,28 +8,10 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from analytics_pipeline.lib import duck, schemas
-from analytics_pipeline.lib.ingest.staged import EVENTS_PARQUET, STAGED_TABLE, staged_file
+from analytics_pipeline.lib.ingest.staged import EVENTS_PARQUET, STAGED_TABLE, arrivals_by_event_day, staged_file
 from analytics_pipeline.lib.storage import Storage
 
 EVENT_COLUMNS = ", ".join(schemas.EVENTS.names)
-
-
-def arrivals_by_event_day(storage: Storage) -> dict[date, list[date]]:
-    """Event day -> the arrival days whose ingestion recorded events of it (`arrival_event_days`).
-
-    One read of every arrival's partition serves a range of event days: read once per day,
-    a year of arrivals cost 0.08 s a day.
-    """
-    con = duck.connect()
-    duck.register_partitions(
-        con, "all_event_days", storage, "arrival_event_days",
-        storage.partition_days("arrival_event_days"), schemas.ARRIVAL_EVENT_DAYS,
-    )
-    by_day: dict[date, list[date]] = {}
-    for event_day, arrival in con.execute("SELECT DISTINCT event_date, date FROM all_event_days ORDER BY 1, 2").fetchall():
-        by_day.setdefault(event_day, []).append(arrival)
-    con.close()
-    return by_day
 
 
 def build_events_day(storage: Storage, day: date, arrivals: list[date] | None = None) -> dict:

@@ -14,6 +14,7 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.storage import Storage
 
 STAGED_TABLE = "event_arrivals"
@@ -25,6 +26,24 @@ EVENTS_PARQUET = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET
 
 def staged_file(arrival: date, event_day: date) -> str:
     return f"{Storage.partition_dir(STAGED_TABLE, arrival)}/events-of-{event_day}.parquet"
+
+
+def arrivals_by_event_day(storage: Storage) -> dict[date, list[date]]:
+    """Event day -> the arrival days that staged events of it (`arrival_event_days`), in order.
+
+    One read of every arrival's partition serves a range of event days: read once per day,
+    a year of arrivals cost 0.08 s a day.
+    """
+    with duck.connect() as con:
+        duck.register_partitions(
+            con, "all_event_days", storage, "arrival_event_days",
+            storage.partition_days("arrival_event_days"), schemas.ARRIVAL_EVENT_DAYS,
+        )
+        rows = con.execute("SELECT DISTINCT event_date, date FROM all_event_days ORDER BY 1, 2").fetchall()
+    by_day: dict[date, list[date]] = {}
+    for event_day, arrival in rows:
+        by_day.setdefault(event_day, []).append(arrival)
+    return by_day
 
 
 def _remove_other_files(storage: Storage, arrival: date, keep: set[str]) -> None:
