@@ -2,7 +2,9 @@
 
 `viewer_progress` and `learner_course_progress` keep their state as of every built day in
 `<name>_history` (so an old day can be rebuilt from the state before it) and publish the latest
-as the snapshot. The weekly course tables are written under the Monday of the day's week.
+as the snapshot. A run over several days carries each day's state to the next in memory and
+publishes once, after its last day. The weekly course tables are written under the Monday of the
+day's week.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.learners import WEEKLY_TABLES, build_learner_tables, week_start
@@ -31,10 +34,17 @@ _PREVIOUS_STATES = {
     "prev_viewer_progress": (PROGRESS_HISTORY, MART_SCHEMAS["viewer_progress"]),
     "prev_learner_course_progress": (LEARNER_HISTORY, MART_SCHEMAS["learner_course_progress"]),
 }
+# snapshot -> the history that keeps its state as of every built day
+_STATE_HISTORIES = {"viewer_progress": PROGRESS_HISTORY, "learner_course_progress": LEARNER_HISTORY}
 
 
-def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...]) -> None:
+def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...],
+                     previous: dict[str, pa.Table] | None = None) -> None:
     for relation, (table, days) in input_days(day, marts).items():
+        if previous is not None and relation in _PREVIOUS_STATES:
+            # the state as of D-1 that the same run has just built and written to history
+            con.register(relation, previous[relation.removeprefix("prev_")])
+            continue
         if relation == "events_day_counts":
             duck.register_partitions(con, "_events_d", storage, "events", [day], schemas.EVENTS)
             con.execute("CREATE OR REPLACE TEMP VIEW events_day_counts AS "
@@ -68,18 +78,42 @@ def build_marts_day(
     return {**{name: tables[name] for name in marts}, **insights}
 
 
-def build_progress_day(storage: Storage, day: date, memory_limit: str = "2GB") -> dict[str, pa.Table]:
+def build_progress_day(storage: Storage, day: date, memory_limit: str = "2GB",
+                       previous: dict[str, pa.Table] | None = None, publish: bool = True) -> dict[str, pa.Table]:
     """viewer_progress and learner_course_progress as of `day`, and the rows of its week in the
-    weekly course tables; the snapshots follow the newest built day."""
+    weekly course tables; the snapshots follow the newest built day.
+
+    `previous`: what this returned for the day before, when the caller has just built it (a run
+    over consecutive days), instead of reading that state back from history. `publish=False`
+    leaves the snapshots to `publish_progress` after the run's last day."""
     with duck.spilling_connection(storage, "progress", memory_limit) as con:
-        _register_inputs(con, storage, day, ("viewer_progress",))
-        _register_inputs(con, storage, day, ("learner_course_progress",))
+        _register_inputs(con, storage, day, ("viewer_progress", "learner_course_progress"), previous)
         state = build_viewer_progress(con, day)
         tables = {"viewer_progress": state, **build_learner_tables(con, day, state)}
-    for name, history in (("viewer_progress", PROGRESS_HISTORY), ("learner_course_progress", LEARNER_HISTORY)):
+    for name, history in _STATE_HISTORIES.items():
         storage.write_partition(history, day, tables[name])
-        if max(storage.partition_days(history)) == day:
-            storage.write_snapshot(name, tables[name])
     for name in WEEKLY_TABLES:
         storage.write_partition(name, week_start(day), tables[name])
+    if publish:
+        publish_progress(storage, day, tables)
     return tables
+
+
+def publish_progress(storage: Storage, day: date, tables: dict[str, pa.Table]) -> None:
+    """Publish the state as of the newest built day as the viewer_progress and
+    learner_course_progress snapshots. `tables`: the states as of `day`, the last day built. When
+    a newer day is built, the snapshots stay, unless they are behind that day (a run stopped after
+    writing history and before publishing): then they are published from its history."""
+    for name, history in _STATE_HISTORIES.items():
+        newest = max(storage.partition_days(history))
+        if newest == day:
+            storage.write_snapshot(name, tables[name])
+        elif _snapshot_as_of(storage, name) != newest:
+            storage.write_snapshot(name, storage.read_parquet(storage.partition_file(history, newest)))
+
+
+def _snapshot_as_of(storage: Storage, name: str) -> date | None:
+    rel = storage.snapshot_path(name)
+    if not storage.exists(rel):
+        return None
+    return pc.max(storage.read_parquet(rel, ["as_of_date"])["as_of_date"]).as_py()

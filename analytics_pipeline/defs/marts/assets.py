@@ -1,7 +1,7 @@
 """Per-day marts: video, course, creator, platform, QoE, renditions, heatmap, counters, visits, progress,
 learners and courses."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -11,7 +11,9 @@ from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
 from analytics_pipeline.lib.learners import at_risk_courses
-from analytics_pipeline.lib.marts_day import PROGRESS_HISTORY, build_marts_day, build_progress_day
+from analytics_pipeline.lib.marts_day import (
+    PROGRESS_HISTORY, build_marts_day, build_progress_day, publish_progress,
+)
 
 sessions_around = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
 previous_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True)
@@ -98,9 +100,12 @@ def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
     """Per learner and video, and per learner and course, as of each built day; the week's course tables."""
     storage, settings = lake.get_storage(), lake.get_settings()
     share = settings.at_risk_alert_share
-    alerts: list[dict] = []
+    built, tables = None, {}
     for key in context.partition_keys:
-        tables = build_progress_day(storage, date.fromisoformat(key), settings.duckdb_memory_limit)
+        day = date.fromisoformat(key)
+        carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
+        tables = build_progress_day(storage, day, settings.duckdb_memory_limit, previous=carried, publish=False)
+        built = day
         metadata = {name: table_metadata(table) for name, table in tables.items()}
         metadata["viewer_progress"] = {
             **table_metadata(tables["viewer_progress"], ["learner_id", "video_id", "progress_ratio", "completed",
@@ -108,7 +113,8 @@ def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
             "state_as_of": dg.MetadataValue.text(key),
         }
         report_partition(context, key, metadata)
-        alerts = at_risk_courses(tables["learner_course_progress"], share)  # as of the last day built
+    publish_progress(storage, built, tables)
+    alerts = at_risk_courses(tables["learner_course_progress"], share)  # as of the last day built
     for name in PROGRESS_KEYS:
         yield dg.MaterializeResult(asset_key=name)
     newest = max(storage.partition_days(PROGRESS_HISTORY))
