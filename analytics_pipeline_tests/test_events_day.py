@@ -70,3 +70,30 @@ def test_the_events_checks_count_repeated_ids_and_clear_addresses(tmp_path):
     storage.write_partition("events", D, tampered)
     assert duplicate_event_ids(storage, [D]) == 3
     assert clear_ips_in_events(storage, [D]) == 4
+
+
+def test_a_run_keeps_the_arrivals_of_each_event_day_as_a_fresh_read_would(tmp_path):
+    from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day, record_arrival
+
+    root = tmp_path / "data"
+    storage = Storage(str(root))
+    catalog = schemas.VIDEO_CATALOG.empty_table()
+    d1, d2 = D + timedelta(days=1), D + timedelta(days=2)
+    write_events(root, D, "a.jsonl", [ev("a1", "2026-06-10T10:00:00.000Z")])
+    write_events(root, d1, "b.jsonl", [ev("b1", "2026-06-11T09:00:00.000Z"), ev("late", "2026-06-10T23:00:00.000Z")])
+    write_events(root, d2, "c.jsonl", [ev("c1", "2026-06-12T09:00:00.000Z"), ev("late", "2026-06-10T23:00:00.000Z")])
+    kept: dict = {}
+    for arrival in (D, d1, d2):
+        result = ingest_arrival(storage, arrival, b"k", catalog, arrivals=kept)
+        record_arrival(kept, arrival, result.event_days.column("event_date").to_pylist())
+    assert kept == arrivals_by_event_day(storage) == {D: [D, d1], d1: [d1], d2: [d2]}
+    # d2's retry of `late`: a duplicate of d1's, found through the kept mapping, so d2 stages none of D
+    assert lake_rows(root, "ingest_audit", where=f"date = DATE '{d2}'")[0]["duplicates"] == 1
+
+    # d1 redelivered without its late event: a rerun of d1 and d2 in one run drops d1 from day D
+    write_events(root, d1, "b.jsonl", [ev("b1", "2026-06-11T09:00:00.000Z")])
+    for arrival in (d1, d2):
+        result = ingest_arrival(storage, arrival, b"k", catalog, arrivals=kept)
+        record_arrival(kept, arrival, result.event_days.column("event_date").to_pylist())
+    assert kept == arrivals_by_event_day(storage) == {D: [D, d2], d1: [d1], d2: [d2]}
+    assert lake_rows(root, "ingest_audit", where=f"date = DATE '{d2}'")[0]["duplicates"] == 0

@@ -105,7 +105,7 @@ def _small_table(con, name: str, table: pa.Table) -> None:
     con.unregister(f"__{name}_arrow")
 
 
-def _earlier_ids(con, storage: Storage, arrival: date) -> dict[date, int]:
+def _earlier_ids(con, storage: Storage, arrival: date, by_day: dict[date, list[date]] | None) -> dict[date, int]:
     """Bind `other_ids`: ids earlier arrivals staged for the event days this one touches.
 
     Returns the accepted lines per event day (duplicates included).
@@ -114,7 +114,7 @@ def _earlier_ids(con, storage: Storage, arrival: date) -> dict[date, int]:
     touched = sorted(per_day)
     other_arrivals: set[date] = set()
     if touched:
-        by_day = arrivals_by_event_day(storage)
+        by_day = arrivals_by_event_day(storage) if by_day is None else by_day
         other_arrivals = {a for day in touched for a in by_day.get(day, []) if a < arrival}
     duck.register_partitions(con, "other_staged", storage, STAGED_TABLE, sorted(other_arrivals), schemas.EVENTS)
     con.execute(
@@ -192,11 +192,13 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
 
 def ingest_arrival(
     storage: Storage, arrival: date, ip_key: bytes, catalog: pa.Table, work_dir: str | None = None,
-    memory_limit: str = "2GB",
+    memory_limit: str = "2GB", arrivals: dict[date, list[date]] | None = None,
 ) -> ArrivalResult:
     """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days.
 
     `memory_limit` is DuckDB's share (settings.duckdb_memory_limit); beyond it `staged` spills to the work folder.
+    `arrivals`: `arrivals_by_event_day(storage)`, when the caller keeps it over several arrivals
+    (updated after each with `record_arrival`); read here when not given.
     """
     files = landing_files(storage, arrival)
     # staged lines hold clear IPs: they stay in the root's staging area (lib/scratch.py), never in /tmp
@@ -209,7 +211,7 @@ def ingest_arrival(
         con.execute("SET preserve_insertion_order = false")
         _small_table(con, "video_catalog", catalog)
         facts = _stage_lines(con, storage, arrival, files, f"{tmp}/staged.parquet")
-        per_day = _earlier_ids(con, storage, arrival)
+        per_day = _earlier_ids(con, storage, arrival, arrivals)
         _lookups(con, ip_key)
         con.execute(f"CREATE TEMP TABLE arrival_duplicates AS {duck.load_sql('ingest/arrival_duplicates')}")
         params = {"arrival": arrival}

@@ -9,6 +9,8 @@ removed after the new ones are in place.
 
 from __future__ import annotations
 
+from bisect import insort
+from collections.abc import Iterable
 from datetime import date
 
 import pyarrow as pa
@@ -44,6 +46,15 @@ def arrivals_by_event_day(storage: Storage) -> dict[date, list[date]]:
     for event_day, arrival in rows:
         by_day.setdefault(event_day, []).append(arrival)
     return by_day
+
+
+def record_arrival(by_day: dict[date, list[date]], arrival: date, event_days: Iterable[date]) -> None:
+    """Update an `arrivals_by_event_day` mapping in place with the event days `arrival` now holds."""
+    for arrivals in by_day.values():
+        if arrival in arrivals:
+            arrivals.remove(arrival)
+    for day in set(event_days):
+        insort(by_day.setdefault(day, []), arrival)
 
 
 def _remove_other_files(storage: Storage, arrival: date, keep: set[str]) -> None:
