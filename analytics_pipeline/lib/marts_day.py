@@ -29,13 +29,10 @@ INPUT_SCHEMAS = {
     "ingest_audit": schemas.INGEST_AUDIT, "quality_changes": QUALITY_CHANGES, **MART_SCHEMAS,
     LEARNER_HISTORY: MART_SCHEMAS["learner_course_progress"],
 }
-# state relation -> (history table, schema): the newest state before D (D-1 normally)
-_PREVIOUS_STATES = {
-    "prev_viewer_progress": (PROGRESS_HISTORY, MART_SCHEMAS["viewer_progress"]),
-    "prev_learner_course_progress": (LEARNER_HISTORY, MART_SCHEMAS["learner_course_progress"]),
-}
 # snapshot -> the history that keeps its state as of every built day
 _STATE_HISTORIES = {"viewer_progress": PROGRESS_HISTORY, "learner_course_progress": LEARNER_HISTORY}
+# state relation -> (history table, schema): the newest state before D (D-1 normally)
+_PREVIOUS_STATES = {f"prev_{name}": (history, MART_SCHEMAS[name]) for name, history in _STATE_HISTORIES.items()}
 
 
 def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...],
