@@ -10,7 +10,7 @@ from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline_tests.support import materialize
 
 START = date(2026, 5, 4)
-DAYS = [START + timedelta(days=i) for i in range(4)]
+DAYS = [START + timedelta(days=i) for i in range(3)]
 STATES = {"viewer_progress": PROGRESS_HISTORY, "learner_course_progress": LEARNER_HISTORY}
 
 
@@ -24,7 +24,7 @@ def _snapshot(storage: Storage, table: str):
 
 def test_carried_state_equals_state_read_back_and_a_lagging_snapshot_is_republished(settings):
     storage = Storage(settings.data_root)
-    generate(storage, DAYS[0], DAYS[-1], 600, seed=5)
+    generate(storage, DAYS[0], DAYS[-1], 300, seed=5)
     materialize(settings, DAYS[0], DAYS[-1])
     assert all(_snapshot(storage, name).num_rows > 0 for name in STATES)
 
