@@ -22,20 +22,34 @@ def settings(tmp_path, monkeypatch):
     return load_settings()
 
 
-@pytest.fixture(scope="session")
-def report_warehouse(tmp_path_factory):
-    """A warehouse built by the real pipeline from 14 days of generated data (the report tests read it).
+def built_once(tmp_path_factory, worker_id: str, name: str, build):
+    """`build(folder)`'s result, built once per test run however many xdist workers ask for it.
 
-    Returns (settings, start, end): the report range is the last 7 complete days, so the 7 days
-    before it give the overview's "change vs the previous range" real figures.
+    The first worker to ask builds into a folder of the run's temporary root, under a lock, and
+    pickles the result; the others wait for it and unpickle. Without xdist it is built in place.
     """
+    import pickle
+
+    from filelock import FileLock
+
+    if worker_id == "master":
+        return build(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's root, above every worker's own
+    folder, result = shared / name, shared / f"{name}.pickle"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not result.is_file():
+            folder.mkdir()
+            result.write_bytes(pickle.dumps(build(folder)))
+    return pickle.loads(result.read_bytes())
+
+
+def _report_warehouse(base):
     from datetime import timedelta
 
     from analytics_pipeline.lib.generator import generate
     from analytics_pipeline.lib.storage import Storage
     from analytics_pipeline.runner import Runner, today_utc
 
-    base = tmp_path_factory.mktemp("report_warehouse")
     (base / "home").mkdir()
     (base / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {"ANALYTICS_DATA_ROOT": str(base / "data"), "DAGSTER_HOME": str(base / "home"),
@@ -46,3 +60,35 @@ def report_warehouse(tmp_path_factory):
     generate(Storage.from_settings(settings), first, end, 6_000, seed=11)
     Runner(settings).materialize(first, end)
     return settings, end - timedelta(days=6), end
+
+
+@pytest.fixture(scope="session")
+def report_warehouse(tmp_path_factory, worker_id):
+    """A warehouse built by the real pipeline from 14 days of generated data (the report tests read it).
+
+    Returns (settings, start, end): the report range is the last 7 complete days, so the 7 days
+    before it give the overview's "change vs the previous range" real figures. Built once per run.
+    """
+    return built_once(tmp_path_factory, worker_id, "report_warehouse", _report_warehouse)
+
+
+@pytest.fixture(scope="session")
+def report_site(report_warehouse, tmp_path_factory, worker_id):
+    """The report site of the warehouse's range, built once per run for the tests that only read it.
+
+    Yields (SiteSummary, a read-only connection to the warehouse).
+    """
+    import duckdb
+
+    from analytics_pipeline.report import build_site
+
+    settings, start, end = report_warehouse
+
+    def site(folder):
+        with duckdb.connect(settings.warehouse_path, read_only=True) as con:
+            return build_site(con, start, end, folder / "site")
+
+    summary = built_once(tmp_path_factory, worker_id, "report_site", site)
+    con = duckdb.connect(settings.warehouse_path, read_only=True)
+    yield summary, con
+    con.close()

@@ -18,7 +18,11 @@ import pytest
 
 from analytics_pipeline.cli import main
 from analytics_pipeline.report import build_site
+from analytics_pipeline.report.data import ReportData
 from analytics_pipeline.report.model import safe_name
+from analytics_pipeline.report.render import render_page
+from analytics_pipeline.report.site import build_pages, site_pages
+from analytics_pipeline.report.warehouse import Warehouse
 
 METRIC = re.compile(r'data-metric="(\w+)">([^<]*)<')
 
@@ -35,18 +39,8 @@ def exact(n) -> str:
     return f"{n:,}"
 
 
-@pytest.fixture(scope="module")
-def site(report_warehouse, tmp_path_factory):
-    settings, start, end = report_warehouse
-    out = tmp_path_factory.mktemp("site") / "site"
-    con = duckdb.connect(settings.warehouse_path, read_only=True)
-    summary = build_site(con, start, end, out)
-    yield summary, con
-    con.close()
-
-
-def test_every_page_shows_its_entitys_views_and_viewers_as_the_macros_give_them(site):
-    summary, con = site
+def test_every_page_shows_its_entitys_views_and_viewers_as_the_macros_give_them(report_site):
+    summary, con = report_site
     start, end = summary.start, summary.end
     platform = con.execute("SELECT views, unique_viewers FROM platform_stats(?, ?)", [start, end]).fetchone()
     index = figures((summary.output / "index.html").read_text())
@@ -64,8 +58,8 @@ def test_every_page_shows_its_entitys_views_and_viewers_as_the_macros_give_them(
             assert (shown["views"], shown["unique_viewers"]) == (exact(views), exact(viewers)), entity_id
 
 
-def test_overview_compares_with_the_previous_range_of_equal_length(site):
-    summary, con = site
+def test_overview_compares_with_the_previous_range_of_equal_length(report_site):
+    summary, con = report_site
     before = con.execute("SELECT views FROM platform_stats(?, ?)",
                          [summary.start - timedelta(days=7), summary.start - timedelta(days=1)]).fetchone()[0]
     now = summary.headline["views"]
@@ -76,8 +70,8 @@ def test_overview_compares_with_the_previous_range_of_equal_length(site):
     assert f"(was {exact(before)})" in html
 
 
-def test_every_table_has_its_csv_beside_the_page_with_the_same_rows(site):
-    summary, con = site
+def test_every_table_has_its_csv_beside_the_page_with_the_same_rows(report_site):
+    summary, con = report_site
     pages = [summary.output / "index.html", *sorted(summary.output.glob("*/*.html"))[:40]]
     checked = 0
     for page in pages:
@@ -96,17 +90,24 @@ def test_every_table_has_its_csv_beside_the_page_with_the_same_rows(site):
 
 
 def test_report_command_writes_the_site_and_refuses_a_folder_that_is_not_a_report(report_warehouse, tmp_path, capsys):
+    """The command's own part: arguments, the message, replacing a report, refusing anything else.
+    A range with no views keeps it quick (an overview alone); build_site's pages are checked above."""
     settings, start, end = report_warehouse
     out = tmp_path / "weekly"
-    args = ["report", "--data-root", settings.data_root, "--start", str(start), "--end", str(end)]
-    assert main(args + ["--output", str(out)]) == 0
+    quiet = ["--start", str(start - timedelta(days=400)), "--end", str(start - timedelta(days=390))]
+    args = ["report", "--data-root", settings.data_root]
+    assert main(args + quiet + ["--output", str(out)]) == 0
     assert "open: file://" in capsys.readouterr().out
     assert (out / "index.html").is_file() and (out / "style.css").is_file()
-    assert main(args + ["--output", str(out)]) == 0  # a report folder is replaced
+    (out / "videos").mkdir()
+    (out / "videos" / "stale.html").write_text("from an older report")
+    assert main(args + quiet + ["--output", str(out)]) == 0
+    assert not (out / "videos").exists()  # a report folder is replaced, not merged into
+    assert figures((out / "index.html").read_text())["views"] == "0"
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
-    assert main(args + ["--output", str(precious)]) == 2
+    assert main(args + quiet + ["--output", str(precious)]) == 2
     assert "no index.html" in capsys.readouterr().err
     assert (precious / "notes.txt").read_text() == "keep me"
     assert main(["report", "--data-root", settings.data_root, "--start", str(end), "--end", str(start),
@@ -173,27 +174,34 @@ CREATE OR REPLACE TABLE learner_course_progress AS
 
 def test_sections_of_insight_macros_appear_once_the_warehouse_has_them(report_warehouse, tmp_path):
     """Stand-ins shaped as insights.md describes them, in place of the real macros so the figures are
-    known: the pages show what the macros return."""
+    known: the pages show what the macros return. Every page is built (which sections are left out
+    is a site-wide figure); the three pages checked are rendered, as build_site would render them."""
     settings, start, end = report_warehouse
     copy = tmp_path / "analytics.duckdb"
     shutil.copy(settings.warehouse_path, copy)
     con = duckdb.connect(str(copy))
     con.execute(INSIGHT_STUBS)
-    summary = build_site(con, start, end, tmp_path / "site")
+    data = ReportData(Warehouse(con, start, end))
+    left_out: dict[str, set[str]] = {}
+    pages = {(page.kind, page.entity_id): page for page in build_pages(data, left_out)}
     video = con.execute("SELECT video_id FROM video_stats(?, ?) WHERE views >= 20 LIMIT 1", [start, end]).fetchone()[0]
     creator, top = con.execute("SELECT creator_id, video_id FROM creator_top_videos(?, ?, 10) WHERE rank = 1 LIMIT 1",
                                [start, end]).fetchone()
     course = con.execute("SELECT course_id FROM course_stats(?, ?) LIMIT 1", [start, end]).fetchone()[0]
     con.close()
-    video_html = (summary.output / "videos" / f"{safe_name(video)}.html").read_text()
+
+    def html(kind: str, entity_id: str) -> str:
+        return render_page(pages[(kind, entity_id)], site_pages(data), "now")
+
+    video_html = html("video", video)
     assert "key moment: spike" in video_html and 'id="table-key-moments"' in video_html
-    creator_html = (summary.output / "creators" / f"{safe_name(creator)}.html").read_text()
+    creator_html = html("creator", creator)
     assert 'id="top-videos"' in creator_html and f"../videos/{safe_name(top)}.html" in creator_html
-    course_html = (summary.output / "courses" / f"{safe_name(course)}.html").read_text()
+    course_html = html("course", course)
     assert 'data-metric="learners_at_risk">1<' in course_html and "learner-1" in course_html
     assert 'id="table-most-watched-lectures"' in course_html and 'data-metric="engagement_trend">rising<' in course_html
     assert 'data-metric="label">above typical<' in video_html
-    assert "top_videos" not in summary.sections_left_out.get("creator", [])
+    assert "top_videos" not in left_out.get("creator", set())
 
 
 def test_marts_heatmap_metadata_is_a_matplotlib_png_with_one_band_per_top_video():

@@ -14,10 +14,8 @@ import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import duckdb
 import pytest
 
-from analytics_pipeline.report import build_site
 from analytics_pipeline.report.model import safe_name
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,15 +33,6 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="module")
-def site(report_warehouse, tmp_path_factory):
-    settings, start, end = report_warehouse
-    con = duckdb.connect(settings.warehouse_path, read_only=True)
-    summary = build_site(con, start, end, tmp_path_factory.mktemp("browser") / "site")
-    yield summary, con
-    con.close()
 
 
 class Visit:
@@ -107,8 +96,8 @@ def _check_links_resolve(urls: list[str]) -> int:
     return len(local)
 
 
-def test_overview_in_the_browser(browser, site, tmp_path):
-    summary, con = site
+def test_overview_in_the_browser(browser, report_site, tmp_path):
+    summary, con = report_site
     visit = Visit(browser, summary.index)
     visit.check_clean()
     views, viewers = con.execute("SELECT views, unique_viewers FROM platform_stats(?, ?)",
@@ -128,8 +117,8 @@ def test_overview_in_the_browser(browser, site, tmp_path):
     assert visit.page.locator("h1").inner_text() == top[1]
 
 
-def test_video_page_in_the_browser(browser, site, tmp_path):
-    summary, con = site
+def test_video_page_in_the_browser(browser, report_site, tmp_path):
+    summary, con = report_site
     video_id = con.execute("SELECT video_id FROM popular_videos(?, ?, 1)", [summary.start, summary.end]).fetchone()[0]
     visit = Visit(browser, summary.output / "videos" / f"{safe_name(video_id)}.html")
     visit.check_clean()
@@ -145,8 +134,8 @@ def test_video_page_in_the_browser(browser, site, tmp_path):
     visit.shot(tmp_path, "video")
 
 
-def test_course_and_creator_pages_in_the_browser(browser, site, tmp_path):
-    summary, con = site
+def test_course_and_creator_pages_in_the_browser(browser, report_site, tmp_path):
+    summary, con = report_site
     course_id = con.execute("SELECT course_id FROM course_stats(?, ?) ORDER BY views DESC LIMIT 1",
                             [summary.start, summary.end]).fetchone()[0]
     visit = Visit(browser, summary.output / "courses" / f"{safe_name(course_id)}.html")
@@ -171,8 +160,8 @@ def test_course_and_creator_pages_in_the_browser(browser, site, tmp_path):
     visit.shot(tmp_path, "creator")
 
 
-def test_pages_fit_a_phone_screen(browser, site, tmp_path):
-    summary, _ = site
+def test_pages_fit_a_phone_screen(browser, report_site, tmp_path):
+    summary, _ = report_site
     for path in [summary.index, next((summary.output / "videos").glob("*.html")),
                  next((summary.output / "courses").glob("*.html"))]:
         visit = Visit(browser, path, viewport=PHONE)
@@ -184,9 +173,9 @@ def test_pages_fit_a_phone_screen(browser, site, tmp_path):
     visit.shot(tmp_path, "index-phone")
 
 
-def test_every_link_of_every_page_resolves(site):
+def test_every_link_of_every_page_resolves(report_site):
     """All pages, checked from their HTML (the browser tests above follow some of them)."""
-    summary, _ = site
+    summary, _ = report_site
     checked = 0
     for page in [summary.index, *summary.output.glob("*/*.html")]:
         for href in re.findall(r'<(?:a|link)\s[^>]*?href="([^"#]+)"', page.read_text()):
