@@ -48,9 +48,17 @@ def landing_and_clean_lake(tmp_path_factory):
     return clean, lake_snapshot(clean)
 
 
-def _warehouse_slot_taken(home: Path) -> bool:
+def _warehouse_slot_taken(home: Path, wait_seconds: float = 0.0) -> bool:
+    """Whether the warehouse pool's slot is claimed, polled for up to `wait_seconds` through one
+    open instance: opening an instance per poll took longer than a small warehouse step holds it."""
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
-        return bool(instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots)
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            if instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
 
 
 @pytest.mark.parametrize("phase", ["ingest", "events", "sessions", "marts", "warehouse"])
@@ -67,10 +75,7 @@ def test_a_run_killed_during_a_step_leaves_nothing_that_stops_the_next(landing_a
         if line.split("] ", 1)[-1].startswith(f"{phase}:"):
             break
     if phase == "warehouse":  # kill while the run holds the warehouse pool's only slot
-        deadline = time.monotonic() + 30
-        while not _warehouse_slot_taken(home) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _warehouse_slot_taken(home), "the warehouse step never took its pool slot"
+        assert _warehouse_slot_taken(home, wait_seconds=30), "the warehouse step never took its pool slot"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
