@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from analytics_pipeline.settings import load_settings
+from analytics_pipeline_tests.support import built_once
 
 
 @pytest.fixture
@@ -20,27 +21,6 @@ def settings(tmp_path, monkeypatch):
     for var in ("BUNNY_LIBRARY_ID", "BUNNY_API_KEY", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     return load_settings()
-
-
-def built_once(tmp_path_factory, worker_id: str, name: str, build):
-    """`build(folder)`'s result, built once per test run however many xdist workers ask for it.
-
-    The first worker to ask builds into a folder of the run's temporary root, under a lock, and
-    pickles the result; the others wait for it and unpickle. Without xdist it is built in place.
-    """
-    import pickle
-
-    from filelock import FileLock
-
-    if worker_id == "master":
-        return build(tmp_path_factory.mktemp(name))
-    shared = tmp_path_factory.getbasetemp().parent  # this run's root, above every worker's own
-    folder, result = shared / name, shared / f"{name}.pickle"
-    with FileLock(str(shared / f"{name}.lock")):
-        if not result.is_file():
-            folder.mkdir()
-            result.write_bytes(pickle.dumps(build(folder)))
-    return pickle.loads(result.read_bytes())
 
 
 def _report_warehouse(base):

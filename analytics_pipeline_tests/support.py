@@ -91,3 +91,25 @@ def all_stored_text(root: Path | str) -> str:
         for row in con.sql(f"SELECT * FROM read_parquet('{f}')").fetchall():
             parts.append(repr(row))
     return "\n".join(parts)
+
+
+def built_once(tmp_path_factory, worker_id: str, name: str, build):
+    """`build(folder)`'s result, built once per test run however many xdist workers ask for it.
+
+    The first worker to ask builds into a folder of the run's temporary root, under a lock, and
+    pickles the result; the others wait for it and unpickle. Without xdist it is built in place.
+    Only for what the tests read and never change: every worker's tests share the folder.
+    """
+    import pickle
+
+    from filelock import FileLock
+
+    if worker_id == "master":
+        return build(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's root, above every worker's own
+    folder, result = shared / name, shared / f"{name}.pickle"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not result.is_file():
+            folder.mkdir()
+            result.write_bytes(pickle.dumps(build(folder)))
+    return pickle.loads(result.read_bytes())

@@ -17,7 +17,7 @@ from analytics_pipeline.runner import Runner
 from analytics_pipeline.lib.erasure import subject_hash
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.storage import Storage
-from analytics_pipeline_tests.support import lake_rows, lake_snapshot, materialize
+from analytics_pipeline_tests.support import built_once, lake_rows, lake_snapshot, materialize
 
 START, END = date(2024, 3, 4), date(2024, 3, 5)
 MARTS = ["video_daily", "course_daily", "creator_daily", "platform_daily", "qoe_daily", "rendition_daily",
@@ -72,14 +72,13 @@ def id_anywhere(root: Path, warehouse: str, needle: str) -> list[str]:
     return hits
 
 
-@pytest.fixture(scope="module")
-def erased(tmp_path_factory):
-    """(root erased, root clean, viewer, first erase summary, snapshot after the first erasure, settings)."""
+def _erase(base: Path):
+    """(root erased, root clean, viewer, first erase summary, second erase summary, snapshot after
+    the first erasure, settings)."""
     import os
 
     from analytics_pipeline.settings import load_settings
 
-    base = tmp_path_factory.mktemp("erasure")
     env = {"ANALYTICS_DATA_ROOT": str(base / "a"), "DAGSTER_HOME": str(base / "home"), "ANALYTICS_IP_HASH_KEY": "k",
            "ANALYTICS_START_DATE": "2024-01-01", "HOME": os.environ.get("HOME", "/tmp")}
     (base / "home").mkdir()
@@ -100,10 +99,16 @@ def erased(tmp_path_factory):
         second = Runner(settings).erase("viewer", viewer)
         clean = replace(settings.with_root(str(base / "b")), warehouse_path=str(base / "b" / "warehouse" / "analytics.duckdb"))
         materialize(clean, START, END)
-        yield base / "a", base / "b", viewer, first, second, after_first, settings
+        return base / "a", base / "b", viewer, first, second, after_first, settings
     finally:
         os.environ.clear()
         os.environ.update(old)
+
+
+@pytest.fixture(scope="module")
+def erased(tmp_path_factory, worker_id):
+    """The erasure's roots and figures (see `_erase`), built once per test run."""
+    return built_once(tmp_path_factory, worker_id, "erasure", _erase)
 
 
 def test_the_viewer_is_in_no_table_landing_file_or_warehouse_view(erased):

@@ -10,19 +10,17 @@ from pathlib import Path
 import pytest
 
 from analytics_pipeline_tests.scenarios import playback
-from analytics_pipeline_tests.support import lake_rows, materialize, write_catalog, write_events
+from analytics_pipeline_tests.support import built_once, lake_rows, materialize, write_catalog, write_events
 
 SCENARIOS = playback.SCENARIOS
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def _build(tmp: Path) -> Path:
     """All scenarios loaded together (their ids are disjoint) and built by one `materialize`."""
     import os
 
     from analytics_pipeline.settings import load_settings
 
-    tmp = tmp_path_factory.mktemp("scenarios")
     env = {"ANALYTICS_DATA_ROOT": str(tmp / "data"), "DAGSTER_HOME": str(tmp / "home"), "ANALYTICS_IP_HASH_KEY": "k"}
     (tmp / "home").mkdir()
     (tmp / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -40,13 +38,19 @@ def built(tmp_path_factory):
         for day, events in by_day.items():
             write_events(root, day, "scenarios.jsonl", events)
         materialize(settings, min(by_day), max(by_day))
-        yield root
+        return root
     finally:
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, worker_id):
+    """The data root every scenario was built into, once per test run."""
+    return built_once(tmp_path_factory, worker_id, "playback_scenarios", _build)
 
 
 def _same(actual, expected) -> bool:
