@@ -60,11 +60,18 @@ def with_partition_key(table: str, schema: pa.Schema) -> pa.Schema:
     return schema.append(pa.field("date", pa.date32()))
 
 
+@lru_cache(maxsize=1)
+def _type_database() -> duckdb.DuckDBPyConnection:
+    # one in-memory database for every table: opening one costs 15 ms, a cursor on it microseconds
+    return duckdb.connect()
+
+
 @lru_cache(maxsize=None)
 def column_types(table: str) -> dict[str, str]:
     """Column -> DuckDB type name, as an analyst sees it in the warehouse view."""
-    relation = duckdb.connect().from_arrow(with_partition_key(table, LAKE_SCHEMAS[table]).empty_table())
-    return {name: str(kind) for name, kind in zip(relation.columns, relation.types)}
+    with _type_database().cursor() as con:
+        relation = con.from_arrow(with_partition_key(table, LAKE_SCHEMAS[table]).empty_table())
+        return {name: str(kind) for name, kind in zip(relation.columns, relation.types)}
 
 
 def quote_identifier(name: str) -> str:
