@@ -73,7 +73,7 @@ def test_the_events_checks_count_repeated_ids_and_clear_addresses(tmp_path):
 
 
 def test_a_run_keeps_the_arrivals_of_each_event_day_as_a_fresh_read_would(tmp_path):
-    from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day, record_arrival
+    from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day
 
     root = tmp_path / "data"
     storage = Storage(str(root))
@@ -84,8 +84,7 @@ def test_a_run_keeps_the_arrivals_of_each_event_day_as_a_fresh_read_would(tmp_pa
     write_events(root, d2, "c.jsonl", [ev("c1", "2026-06-12T09:00:00.000Z"), ev("late", "2026-06-10T23:00:00.000Z")])
     kept: dict = {}
     for arrival in (D, d1, d2):
-        result = ingest_arrival(storage, arrival, b"k", catalog, arrivals=kept)
-        record_arrival(kept, arrival, result.event_days.column("event_date").to_pylist())
+        ingest_arrival(storage, arrival, b"k", catalog, arrivals=kept)
     assert kept == arrivals_by_event_day(storage) == {D: [D, d1], d1: [d1], d2: [d2]}
     # d2's retry of `late`: a duplicate of d1's, found through the kept mapping, so d2 stages none of D
     assert lake_rows(root, "ingest_audit", where=f"date = DATE '{d2}'")[0]["duplicates"] == 1
@@ -93,7 +92,6 @@ def test_a_run_keeps_the_arrivals_of_each_event_day_as_a_fresh_read_would(tmp_pa
     # d1 redelivered without its late event: a rerun of d1 and d2 in one run drops d1 from day D
     write_events(root, d1, "b.jsonl", [ev("b1", "2026-06-11T09:00:00.000Z")])
     for arrival in (d1, d2):
-        result = ingest_arrival(storage, arrival, b"k", catalog, arrivals=kept)
-        record_arrival(kept, arrival, result.event_days.column("event_date").to_pylist())
+        ingest_arrival(storage, arrival, b"k", catalog, arrivals=kept)
     assert kept == arrivals_by_event_day(storage) == {D: [D, d2], d1: [d1], d2: [d2]}
     assert lake_rows(root, "ingest_audit", where=f"date = DATE '{d2}'")[0]["duplicates"] == 0

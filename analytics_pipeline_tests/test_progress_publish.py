@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from analytics_pipeline.lib.generator import generate
-from analytics_pipeline.lib.marts_day import LEARNER_HISTORY, PROGRESS_HISTORY, build_progress_day
+from analytics_pipeline.lib.marts_day import STATE_HISTORIES, build_progress_day
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline_tests.support import materialize
 
 START = date(2026, 5, 4)
 DAYS = [START + timedelta(days=i) for i in range(3)]
-STATES = {"viewer_progress": PROGRESS_HISTORY, "learner_course_progress": LEARNER_HISTORY}
 
 
 def _history(storage: Storage, table: str, day: date):
@@ -26,7 +25,7 @@ def test_carried_state_equals_state_read_back_and_a_lagging_snapshot_is_republis
     storage = Storage(settings.data_root)
     generate(storage, DAYS[0], DAYS[-1], 300, seed=5)
     materialize(settings, DAYS[0], DAYS[-1])
-    assert all(_snapshot(storage, name).num_rows > 0 for name in STATES)
+    assert all(_snapshot(storage, name).num_rows > 0 for name in STATE_HISTORIES)
 
     # each day from the state read back from history, then from the one carried from the day before
     read_back = {day: build_progress_day(storage, day, publish=False) for day in DAYS[1:]}
@@ -38,10 +37,10 @@ def test_carried_state_equals_state_read_back_and_a_lagging_snapshot_is_republis
     assert carried["viewer_progress"].num_rows > read_back[DAYS[1]]["viewer_progress"].num_rows > 0
 
     # a run that built the newest day and stopped before publishing leaves the snapshots a day behind
-    for name, history in STATES.items():
+    for name, history in STATE_HISTORIES.items():
         storage.write_snapshot(name, _history(storage, history, DAYS[-2]))
     build_progress_day(storage, DAYS[1])  # a later run of an older day publishes the newest state
-    for name, history in STATES.items():
+    for name, history in STATE_HISTORIES.items():
         newest = _history(storage, history, DAYS[-1])
         assert _snapshot(storage, name).equals(newest), name
         assert set(newest["as_of_date"].to_pylist()) == {DAYS[-1]}

@@ -30,9 +30,9 @@ INPUT_SCHEMAS = {
     LEARNER_HISTORY: MART_SCHEMAS["learner_course_progress"],
 }
 # snapshot -> the history that keeps its state as of every built day
-_STATE_HISTORIES = {"viewer_progress": PROGRESS_HISTORY, "learner_course_progress": LEARNER_HISTORY}
+STATE_HISTORIES = {"viewer_progress": PROGRESS_HISTORY, "learner_course_progress": LEARNER_HISTORY}
 # state relation -> (history table, schema): the newest state before D (D-1 normally)
-_PREVIOUS_STATES = {f"prev_{name}": (history, MART_SCHEMAS[name]) for name, history in _STATE_HISTORIES.items()}
+_PREVIOUS_STATES = {f"prev_{name}": (history, MART_SCHEMAS[name]) for name, history in STATE_HISTORIES.items()}
 
 
 def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...],
@@ -87,7 +87,7 @@ def build_progress_day(storage: Storage, day: date, memory_limit: str = "2GB",
         _register_inputs(con, storage, day, ("viewer_progress", "learner_course_progress"), previous)
         state = build_viewer_progress(con, day)
         tables = {"viewer_progress": state, **build_learner_tables(con, day, state)}
-    for name, history in _STATE_HISTORIES.items():
+    for name, history in STATE_HISTORIES.items():
         storage.write_partition(history, day, tables[name])
     for name in WEEKLY_TABLES:
         storage.write_partition(name, week_start(day), tables[name])
@@ -101,7 +101,7 @@ def publish_progress(storage: Storage, day: date, tables: dict[str, pa.Table]) -
     learner_course_progress snapshots. `tables`: the states as of `day`, the last day built. When
     a newer day is built, the snapshots stay, unless they are behind that day (a run stopped after
     writing history and before publishing): then they are published from its history."""
-    for name, history in _STATE_HISTORIES.items():
+    for name, history in STATE_HISTORIES.items():
         newest = max(storage.partition_days(history))
         if newest == day:
             storage.write_snapshot(name, tables[name])

@@ -15,7 +15,7 @@ from analytics_pipeline.lib.catalog import load_catalog, read_catalog
 from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
 from analytics_pipeline.lib.ingest.events_day import build_events_day
-from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day, record_arrival
+from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
 from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
 
@@ -74,7 +74,7 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
     storage = lake.get_storage()
     catalog = read_catalog(storage)
     audits, quarantines = [], []
-    arrivals = arrivals_by_event_day(storage)  # read once, kept current as each arrival is ingested
+    arrivals = arrivals_by_event_day(storage)  # read once; ingest_arrival keeps it current
     for key in context.partition_keys:
         arrival = date.fromisoformat(key)
         if not landing_complete(storage, arrival):
@@ -84,7 +84,6 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
             continue
         result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog,
                                 memory_limit=settings.duckdb_memory_limit, arrivals=arrivals)
-        record_arrival(arrivals, arrival, result.event_days.column("event_date").to_pylist())
         for row in result.audit.to_pylist():
             if row["redelivery"]:
                 context.log.warning(f"{row['source_file']}: {row['redelivery']}")

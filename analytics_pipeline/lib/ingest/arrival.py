@@ -29,7 +29,7 @@ from analytics_pipeline.lib.ingest.audit import audit_table
 from analytics_pipeline.lib.ingest.landing import LINE_BATCH, file_batches, landing_files
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES, reuse_large_blocks
 from analytics_pipeline.lib.ingest.staged import (
-    EVENTS_PARQUET, STAGED_TABLE, arrivals_by_event_day, publish_staged, staged_file,
+    EVENTS_PARQUET, STAGED_TABLE, arrivals_by_event_day, publish_staged, record_arrival, staged_file,
 )
 from analytics_pipeline.lib.prefetch import prefetched
 from analytics_pipeline.lib.privacy import hash_ip_literals, ip_hash_table, mask_ip_literals, truncate_utf8
@@ -197,8 +197,8 @@ def ingest_arrival(
     """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days.
 
     `memory_limit` is DuckDB's share (settings.duckdb_memory_limit); beyond it `staged` spills to the work folder.
-    `arrivals`: `arrivals_by_event_day(storage)`, when the caller keeps it over several arrivals
-    (updated after each with `record_arrival`); read here when not given.
+    `arrivals`: `arrivals_by_event_day(storage)`, when the caller keeps it over several arrivals;
+    updated here as `arrival_event_days` is written. Read from the lake when not given.
     """
     files = landing_files(storage, arrival)
     # staged lines hold clear IPs: they stay in the root's staging area (lib/scratch.py), never in /tmp
@@ -234,6 +234,8 @@ def ingest_arrival(
         publish_staged(storage, arrival, local_files)
         storage.write_partition("events_quarantine", arrival, quarantine.drop_columns([]))
         storage.write_partition("arrival_event_days", arrival, event_days)
+        if arrivals is not None:
+            record_arrival(arrivals, arrival, event_days.column("event_date").to_pylist())
         storage.write_partition("ingest_audit", arrival, audit)
         totals = [sum(audit.column(k).to_pylist()) for k in ("accepted", "duplicates", "quarantined", "lines_read")]
         return ArrivalResult(arrival, audit, quarantine, event_days, *totals)
