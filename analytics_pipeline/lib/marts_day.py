@@ -9,8 +9,11 @@ day's week.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
+from typing import Iterator
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -40,6 +43,7 @@ def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...],
     for relation, (table, days) in input_days(day, marts).items():
         if previous is not None and relation in _PREVIOUS_STATES:
             # the state as of D-1 that the same run has just built and written to history
+            con.execute(f"DROP VIEW IF EXISTS {relation}")
             con.register(relation, previous[relation.removeprefix("prev_")])
             continue
         if relation == "events_day_counts":
@@ -60,13 +64,26 @@ def _register_inputs(con, storage: Storage, day: date, marts: tuple[str, ...],
             duck.register_partitions(con, relation, storage, table, days, INPUT_SCHEMAS[table])
 
 
+@contextmanager
+def marts_connection(storage: Storage, memory_limit: str = "2GB",
+                     con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`con` when the caller has one for all the days of its run (each day rebinds every input,
+    the macros are created once), else a connection of this day's own."""
+    if con is not None:
+        yield con
+        return
+    # bounded: the heatmap's windows over a 50 M-event day's ranges held 5 GiB unbounded
+    with duck.spilling_connection(storage, "marts", memory_limit) as own:
+        yield own
+
+
 def build_marts_day(
-    storage: Storage, day: date, marts: tuple[str, ...] = DAILY_MARTS, memory_limit: str = "2GB"
+    storage: Storage, day: date, marts: tuple[str, ...] = DAILY_MARTS, memory_limit: str = "2GB",
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, pa.Table]:
     """Write the day's partitions of `marts` (all daily marts by default); returns them, and with
-    all of them the day's insights too (`DAY_INSIGHTS`, not written)."""
-    # bounded: the heatmap's windows over a 50 M-event day's ranges held 5 GiB unbounded
-    with duck.spilling_connection(storage, "marts", memory_limit) as con:
+    all of them the day's insights too (`DAY_INSIGHTS`, not written). `con`: see `marts_connection`."""
+    with marts_connection(storage, memory_limit, con) as con:
         _register_inputs(con, storage, day, marts)
         tables = build_daily_marts(con, day)
         insights = build_day_insights(con, tables) if set(marts) == set(DAILY_MARTS) else {}
@@ -76,14 +93,15 @@ def build_marts_day(
 
 
 def build_progress_day(storage: Storage, day: date, memory_limit: str = "2GB",
-                       previous: dict[str, pa.Table] | None = None, publish: bool = True) -> dict[str, pa.Table]:
+                       previous: dict[str, pa.Table] | None = None, publish: bool = True,
+                       con: duckdb.DuckDBPyConnection | None = None) -> dict[str, pa.Table]:
     """viewer_progress and learner_course_progress as of `day`, and the rows of its week in the
     weekly course tables; the snapshots follow the newest built day.
 
     `previous`: what this returned for the day before, when the caller has just built it (a run
     over consecutive days), instead of reading that state back from history. `publish=False`
-    leaves the snapshots to `publish_progress` after the run's last day."""
-    with duck.spilling_connection(storage, "progress", memory_limit) as con:
+    leaves the snapshots to `publish_progress` after the run's last day. `con`: see `marts_connection`."""
+    with marts_connection(storage, memory_limit, con) as con:
         _register_inputs(con, storage, day, ("viewer_progress", "learner_course_progress"), previous)
         state = build_viewer_progress(con, day)
         tables = {"viewer_progress": state, **build_learner_tables(con, day, state)}

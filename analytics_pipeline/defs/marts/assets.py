@@ -12,7 +12,7 @@ from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
 from analytics_pipeline.lib.learners import at_risk_courses
 from analytics_pipeline.lib.marts_day import (
-    PROGRESS_HISTORY, build_marts_day, build_progress_day, publish_progress,
+    PROGRESS_HISTORY, build_marts_day, build_progress_day, marts_connection, publish_progress,
 )
 
 sessions_around = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
@@ -63,17 +63,18 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     """Build every daily mart of each partition day from that day's views (and its neighbours')."""
     storage, memory_limit = lake.get_storage(), lake.get_settings().duckdb_memory_limit
     problems: dict[str, list] = {check: [] for check in MART_CHECKS}
-    for key in context.partition_keys:
-        day = date.fromisoformat(key)
-        tables = build_marts_day(storage, day, memory_limit=memory_limit)
-        metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
-        metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
-        metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
-            tables["video_heatmap_daily"], tables["video_daily"], tables["key_moments"])
-        metadata["qoe_daily"]["experience_scores"] = experience_scores_markdown(tables["experience_scores"])
-        report_partition(context, key, metadata)
-        for check, bad in mart_problems(storage, day).items():
-            problems[check] += [[key] + r for r in bad]
+    with marts_connection(storage, memory_limit) as con:  # one for the run's days
+        for key in context.partition_keys:
+            day = date.fromisoformat(key)
+            tables = build_marts_day(storage, day, memory_limit=memory_limit, con=con)
+            metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
+            metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
+            metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
+                tables["video_heatmap_daily"], tables["video_daily"], tables["key_moments"])
+            metadata["qoe_daily"]["experience_scores"] = experience_scores_markdown(tables["experience_scores"])
+            report_partition(context, key, metadata)
+            for check, bad in mart_problems(storage, day).items():
+                problems[check] += [[key] + r for r in bad]
     for name in MART_KEYS:
         yield dg.MaterializeResult(asset_key=name)
     checked = checked_partitions(context.partition_keys)
@@ -101,18 +102,20 @@ def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
     storage, settings = lake.get_storage(), lake.get_settings()
     share = settings.at_risk_alert_share
     built, tables = None, {}
-    for key in context.partition_keys:
-        day = date.fromisoformat(key)
-        carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
-        tables = build_progress_day(storage, day, settings.duckdb_memory_limit, previous=carried, publish=False)
-        built = day
-        metadata = {name: table_metadata(table) for name, table in tables.items()}
-        metadata["viewer_progress"] = {
-            **table_metadata(tables["viewer_progress"], ["learner_id", "video_id", "progress_ratio", "completed",
-                                                         "last_watched_at"]),
-            "state_as_of": dg.MetadataValue.text(key),
-        }
-        report_partition(context, key, metadata)
+    with marts_connection(storage, settings.duckdb_memory_limit) as con:  # one for the run's days
+        for key in context.partition_keys:
+            day = date.fromisoformat(key)
+            carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
+            tables = build_progress_day(storage, day, settings.duckdb_memory_limit, previous=carried, publish=False,
+                                        con=con)
+            built = day
+            metadata = {name: table_metadata(table) for name, table in tables.items()}
+            metadata["viewer_progress"] = {
+                **table_metadata(tables["viewer_progress"], ["learner_id", "video_id", "progress_ratio", "completed",
+                                                             "last_watched_at"]),
+                "state_as_of": dg.MetadataValue.text(key),
+            }
+            report_partition(context, key, metadata)
     publish_progress(storage, built, tables)
     alerts = at_risk_courses(tables["learner_course_progress"], share)  # as of the last day built
     for name in PROGRESS_KEYS:
