@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from analytics_pipeline.lib import schemas
-from analytics_pipeline.lib.ingest.arrival import ingest_arrival
+from analytics_pipeline.lib.ingest.arrival import ingest_arrival as ingest
+from analytics_pipeline.lib.ingest.audit import audited_deliveries
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline_tests.support import lake_rows, write_events
 
@@ -29,10 +32,17 @@ def _path(root, arrival: date, name: str) -> str:
                 if r["source_file"].endswith("/" + name))
 
 
-def test_redelivery_notes_name_the_earliest_delivery_and_changed_content(tmp_path):
+@pytest.mark.parametrize("kept", [False, True], ids=["read-from-the-lake", "kept-by-the-run"])
+def test_redelivery_notes_name_the_earliest_delivery_and_changed_content(tmp_path, kept):
+    """`kept`: as a run over several arrivals does, one mapping of the audited files, read once and
+    kept current by ingest_arrival, instead of the audit read again for each arrival."""
     root = tmp_path / "data"
     storage = Storage(str(root))
     catalog = schemas.VIDEO_CATALOG.empty_table()
+    deliveries = audited_deliveries(storage) if kept else None
+
+    def ingest_arrival(storage, arrival, key, catalog):
+        return ingest(storage, arrival, key, catalog, deliveries=deliveries)
     same = [ev("a1", D1)]
 
     write_events(root, D1, "a.jsonl", same)
@@ -59,3 +69,5 @@ def test_redelivery_notes_name_the_earliest_delivery_and_changed_content(tmp_pat
     ingest_arrival(storage, D2, b"k", catalog)
     assert _notes(root, D2) == {"a.jsonl": f"redelivery: same name as, other content than {first_a}",
                                 "c.jsonl": f"changed: {c_path} had other content when it was last ingested"}
+    if kept:
+        assert deliveries == audited_deliveries(storage)

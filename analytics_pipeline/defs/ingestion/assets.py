@@ -14,6 +14,7 @@ from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.catalog import load_catalog, read_catalog
 from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
+from analytics_pipeline.lib.ingest.audit import audited_deliveries
 from analytics_pipeline.lib.ingest.events_day import build_events_day
 from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
@@ -75,6 +76,7 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
     catalog = read_catalog(storage)
     audits, quarantines = [], []
     arrivals = arrivals_by_event_day(storage)  # read once; ingest_arrival keeps it current
+    deliveries = audited_deliveries(storage)  # likewise
     for key in context.partition_keys:
         arrival = date.fromisoformat(key)
         if not landing_complete(storage, arrival):
@@ -83,7 +85,7 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
             report_partition(context, key, {asset: {"skipped": dg.MetadataValue.text(reason)} for asset in INGEST_ASSETS})
             continue
         result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog,
-                                memory_limit=settings.duckdb_memory_limit, arrivals=arrivals)
+                                memory_limit=settings.duckdb_memory_limit, arrivals=arrivals, deliveries=deliveries)
         for row in result.audit.to_pylist():
             if row["redelivery"]:
                 context.log.warning(f"{row['source_file']}: {row['redelivery']}")

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analytics_pipeline.lib import duck, schemas, scratch
-from analytics_pipeline.lib.ingest.audit import audit_table
+from analytics_pipeline.lib.ingest.audit import Deliveries, audit_table, record_deliveries
 from analytics_pipeline.lib.ingest.landing import LINE_BATCH, file_batches, landing_files
 from analytics_pipeline.lib.ingest.lines import MAX_LINE_BYTES, reuse_large_blocks
 from analytics_pipeline.lib.ingest.staged import (
@@ -193,12 +193,14 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
 def ingest_arrival(
     storage: Storage, arrival: date, ip_key: bytes, catalog: pa.Table, work_dir: str | None = None,
     memory_limit: str = "2GB", arrivals: dict[date, list[date]] | None = None,
+    deliveries: Deliveries | None = None,
 ) -> ArrivalResult:
     """Ingest `landing/events/<arrival>/`; write staged events, quarantine, audit and event days.
 
     `memory_limit` is DuckDB's share (settings.duckdb_memory_limit); beyond it `staged` spills to the work folder.
     `arrivals`: `arrivals_by_event_day(storage)`, when the caller keeps it over several arrivals;
     updated here as `arrival_event_days` is written. Read from the lake when not given.
+    `deliveries`: `audited_deliveries(storage)` likewise, updated as `ingest_audit` is written.
     """
     files = landing_files(storage, arrival)
     # staged lines hold clear IPs: they stay in the root's staging area (lib/scratch.py), never in /tmp
@@ -228,7 +230,7 @@ def ingest_arrival(
         event_days = con.sql(duck.load_sql("ingest/arrival_event_days"), params=params).to_arrow_table()
         event_days = event_days.cast(schemas.ARRIVAL_EVENT_DAYS)
         con.close()
-        audit = audit_table(storage, arrival, facts, per_file)
+        audit = audit_table(storage, arrival, facts, per_file, deliveries)
 
         # Staged events first, the audit last: an audit partition means the arrival is complete.
         publish_staged(storage, arrival, local_files)
@@ -237,6 +239,8 @@ def ingest_arrival(
         if arrivals is not None:
             record_arrival(arrivals, arrival, event_days.column("event_date").to_pylist())
         storage.write_partition("ingest_audit", arrival, audit)
+        if deliveries is not None:
+            record_deliveries(deliveries, arrival, audit)
         totals = [sum(audit.column(k).to_pylist()) for k in ("accepted", "duplicates", "quarantined", "lines_read")]
         return ArrivalResult(arrival, audit, quarantine, event_days, *totals)
     finally:

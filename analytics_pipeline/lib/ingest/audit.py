@@ -10,30 +10,55 @@ from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.storage import Storage
 
 
-def _previous_deliveries(storage: Storage, names: list[str]) -> dict[str, list[tuple[date, str, str]]]:
-    """Earlier audited files with the base name of one of `names`: base name -> (arrival, path,
-    sha256) in the order the audit holds them (by arrival, then row).
+# arrival -> (source_file, file_sha256) of each file its audit holds, in the audit's row order
+Deliveries = dict[date, list[tuple[str, str | None]]]
 
-    One DuckDB scan of the audit's partitions, filtered to those names: a year of arrivals is
-    365 files and 12 k rows, which read one by one into Python took 0.34 s an arrival.
+
+def audited_deliveries(storage: Storage, names: list[str] | None = None) -> Deliveries:
+    """The audited files (only those with the base name of one of `names`, when given), by arrival.
+
+    One DuckDB scan of the audit's partitions: a year of arrivals is 365 files and 12 k rows, which
+    read one by one into Python took 0.34 s an arrival. A run over many arrivals reads them once and
+    keeps the mapping current (`record_deliveries`): the scan grows with the history (0.14 s an
+    arrival after a year).
     """
     files = storage.existing_partition_files("ingest_audit", storage.partition_days("ingest_audit"))
-    wanted = sorted({_base_name(n) for n in names})
-    if not files or not wanted:
+    wanted = sorted({_base_name(n) for n in names}) if names is not None else None
+    if not files or wanted == []:
         return {}
     paths = [storage.uri(f) for f in files]
+    where, params = "", {"paths": paths}
+    if wanted is not None:
+        where, params["wanted"] = "WHERE regexp_extract(source_file, '[^/]*$') IN (SELECT unnest($wanted))", wanted
     with duck.connect(storage=storage) as con:
         rows = con.execute(
-            f"""SELECT arrival_date, source_file, file_sha256, regexp_extract(source_file, '[^/]*$') AS base
+            f"""SELECT arrival_date, source_file, file_sha256
                 FROM read_parquet([{', '.join(duck.sql_string(p) for p in paths)}], union_by_name = true,
                                   filename = true, file_row_number = true)
-                WHERE base IN (SELECT unnest($wanted))
+                {where}
                 ORDER BY list_position($paths, filename), file_row_number""",
-            {"wanted": wanted, "paths": paths},
+            params,
         ).fetchall()
+    out: Deliveries = {}
+    for arrival, path, sha in rows:
+        out.setdefault(arrival, []).append((path, sha))
+    return out
+
+
+def record_deliveries(deliveries: Deliveries, arrival: date, audit: pa.Table) -> None:
+    """Update a `audited_deliveries` mapping in place with the audit just written for `arrival`."""
+    deliveries[arrival] = list(zip(audit.column("source_file").to_pylist(), audit.column("file_sha256").to_pylist()))
+
+
+def _previous_deliveries(deliveries: Deliveries, names: list[str]) -> dict[str, list[tuple[date, str, str]]]:
+    """Earlier audited files with the base name of one of `names`: base name -> (arrival, path,
+    sha256) in the order the audit holds them (by arrival, then row)."""
+    wanted = {_base_name(n) for n in names}
     seen: dict[str, list[tuple[date, str, str]]] = {}
-    for arrival, path, sha, base in rows:
-        seen.setdefault(base, []).append((arrival, path, sha))
+    for arrival in sorted(deliveries):
+        for path, sha in deliveries[arrival]:
+            if _base_name(path) in wanted:
+                seen.setdefault(_base_name(path), []).append((arrival, path, sha))
     return seen
 
 
@@ -55,9 +80,12 @@ def _redelivery_note(name: str, sha: str | None, arrival: date, seen) -> str | N
     return None
 
 
-def audit_table(storage: Storage, arrival: date, facts: dict[str, dict], per_file: dict[str, tuple]) -> pa.Table:
-    """One row per landing file from the reader's `facts` and the counts of `arrival_audit.sql`."""
-    seen = _previous_deliveries(storage, list(facts))
+def audit_table(storage: Storage, arrival: date, facts: dict[str, dict], per_file: dict[str, tuple],
+                deliveries: Deliveries | None = None) -> pa.Table:
+    """One row per landing file from the reader's `facts` and the counts of `arrival_audit.sql`;
+    `deliveries`: the caller's `audited_deliveries`, read from the lake when not given."""
+    names = list(facts)
+    seen = _previous_deliveries(audited_deliveries(storage, names) if deliveries is None else deliveries, names)
     rows = []
     for name, fact in facts.items():
         lines_read, accepted, duplicates, quarantined, late, unknown = per_file.get(name, (0, 0, 0, 0, 0, 0))
