@@ -89,3 +89,26 @@ def test_a_range_with_no_data_warns_and_invents_no_partitions(tmp_path):
     assert built.returncode == 0, built.stderr
     assert "warning: no landing data for 2025-01-01..2025-01-02" in built.stderr
     assert not (root / "lake" / "platform_daily").exists()
+
+
+def test_the_cli_writes_dagsters_sqlite_files_through_its_own_class_and_dagster_reads_them(tmp_path, monkeypatch):
+    from analytics_pipeline.instance import instance_for
+    from analytics_pipeline.instance_storage import KeptEngineSqliteEventLogStorage
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("ANALYTICS_IP_HASH_KEY", "k")
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+    @dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-03-01"))
+    def counted(context) -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata={"dagster/row_count": int(context.partition_key[-2:])})
+
+    with instance_for(load_settings()) as cli:
+        assert isinstance(cli.event_log_storage, KeptEngineSqliteEventLogStorage)
+        for day in ("2026-03-02", "2026-03-03"):
+            assert dg.materialize([counted], instance=cli, partition_key=day).success
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path))) as dev:  # Dagster's own classes
+        assert type(dev.event_log_storage).__name__ == "SqliteEventLogStorage"
+        records = dev.fetch_materializations(dg.AssetKey("counted"), limit=5).records
+        assert {r.partition_key: r.asset_materialization.metadata["dagster/row_count"].value for r in records} == \
+            {"2026-03-02": 2, "2026-03-03": 3}
