@@ -5,7 +5,8 @@ the checkout's `dagster.yaml`, which keeps its storage in `.dagster_home/`; the 
 folder as its home, with the same settings and the paths made absolute, so it can run from any
 folder. Installed from a wheel (no checkout), the home is `.dagster_home/` of the current folder
 and the instance settings are `DEFAULT_INSTANCE` (the checkout's `dagster.yaml` keeps the same
-concurrency, a test checks that).
+concurrency, a test checks that). When that storage is Dagster's SQLite, the CLI reads and writes
+its files through instance_storage.py's classes, which keep an engine per file.
 """
 
 from __future__ import annotations

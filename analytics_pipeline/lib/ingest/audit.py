@@ -46,7 +46,7 @@ def audited_deliveries(storage: Storage, names: list[str] | None = None) -> Deli
 
 
 def record_deliveries(deliveries: Deliveries, arrival: date, audit: pa.Table) -> None:
-    """Update a `audited_deliveries` mapping in place with the audit just written for `arrival`."""
+    """Update an `audited_deliveries` mapping in place with the audit just written for `arrival`."""
     deliveries[arrival] = list(zip(audit.column("source_file").to_pylist(), audit.column("file_sha256").to_pylist()))
 
 
