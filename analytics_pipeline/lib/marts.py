@@ -135,7 +135,7 @@ def input_days(day: date, marts: tuple[str, ...] = DAILY_MARTS) -> dict[str, tup
 
 def create_period_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The warehouse macros (video_stats, ..., popular_videos) over `playback_sessions`."""
-    con.execute(load_sql("warehouse/macros"))
+    create_macros_once(con, "warehouse/macros")
 
 
 def create_macros_once(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -149,7 +149,7 @@ def create_macros_once(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 def _prepare(con: duckdb.DuckDBPyConnection, day: date) -> None:
     con.execute("SET VARIABLE mart_day = CAST(? AS DATE)", [day.isoformat()])
-    create_macros_once(con, "warehouse/macros")
+    create_period_macros(con)
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:

@@ -66,7 +66,7 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     with marts_connection(storage, memory_limit) as con:  # one for the run's days
         for key in context.partition_keys:
             day = date.fromisoformat(key)
-            tables = build_marts_day(storage, day, memory_limit=memory_limit, con=con)
+            tables = build_marts_day(storage, day, con=con)
             metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
             metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
             metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
@@ -106,8 +106,7 @@ def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
         for key in context.partition_keys:
             day = date.fromisoformat(key)
             carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
-            tables = build_progress_day(storage, day, settings.duckdb_memory_limit, previous=carried, publish=False,
-                                        con=con)
+            tables = build_progress_day(storage, day, previous=carried, publish=False, con=con)
             built = day
             metadata = {name: table_metadata(table) for name, table in tables.items()}
             metadata["viewer_progress"] = {

@@ -57,8 +57,8 @@ def _previous_deliveries(deliveries: Deliveries, names: list[str]) -> dict[str, 
     seen: dict[str, list[tuple[date, str, str]]] = {}
     for arrival in sorted(deliveries):
         for path, sha in deliveries[arrival]:
-            if _base_name(path) in wanted:
-                seen.setdefault(_base_name(path), []).append((arrival, path, sha))
+            if (base := _base_name(path)) in wanted:
+                seen.setdefault(base, []).append((arrival, path, sha))
     return seen
 
 
