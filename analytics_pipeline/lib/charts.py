@@ -16,6 +16,8 @@ from typing import Sequence
 
 import matplotlib
 import matplotlib.dates as mdates
+from matplotlib import rcParams
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 PALETTE = ["#1f6feb", "#d1495b", "#2a9d8f", "#e9a03b", "#6f42c1", "#8c564b"]
@@ -132,8 +134,8 @@ def heatmap_png(rows: list[list[float]], labels: list[str], x_step_s: int = 10, 
     width = max((len(r) for r in rows), default=1) or 1
     grid = [[(r[i] if i < len(r) else float("nan")) for i in range(width)] for r in rows]
     with matplotlib.rc_context({**STYLE, "axes.grid": False}):
-        fig = Figure(figsize=(7, 0.5 + 0.45 * max(len(rows), 1)), layout="constrained", dpi=100)
-        ax = fig.add_subplot()
+        fig = Figure(figsize=(7, 0.5 + 0.45 * max(len(rows), 1)), dpi=100)
+        ax, cax = fig.add_axes((0, 0, 1, 1)), fig.add_axes((0, 0, 1, 1))
         image = ax.imshow(grid, aspect="auto", cmap="Reds", vmin=0, vmax=1, interpolation="nearest",
                           extent=(0, width * x_step_s, len(rows) - 0.5, -0.5))
         ax.set_yticks(range(len(rows)), labels)
@@ -147,16 +149,15 @@ def heatmap_png(rows: list[list[float]], labels: list[str], x_step_s: int = 10, 
                 ax.scatter(*zip(*points), marker=marker, s=60, color=colour, edgecolors="white", label=kind, zorder=3)
         if any(marks or []):
             ax.legend(title="key moments", loc="upper right", fontsize="small")
-        fig.colorbar(image, ax=ax, label="retention (share of the day's views)", pad=0.01)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+        fig.colorbar(image, cax=cax, label="retention (share of the day's views)")
+        _place(fig, ax, colorbar=cax)
+        return _png(fig)
 
 
 def bars_png(values: list[float], labels: list[str], xlabel: str, ylabel: str, title: str = "") -> bytes:
     """A bar chart with labelled axes (for Dagster metadata)."""
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(6, 2.6), layout="constrained", dpi=100)
+        fig = Figure(figsize=(6, 2.6), dpi=100)
         ax = fig.add_subplot()
         ax.bar(labels, values, color=PALETTE[0], label=ylabel)
         ax.set_xlabel(xlabel)
@@ -164,6 +165,48 @@ def bars_png(values: list[float], labels: list[str], xlabel: str, ylabel: str, t
         ax.legend(loc="upper left", fontsize="small")
         if title:
             ax.set_title(title)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
+        _place(fig, ax)
+        return _png(fig)
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
+
+
+def _place(fig: Figure, ax, colorbar=None) -> None:
+    """Margins that fit the axes' texts, measured once, where constrained layout would draw the whole
+    figure an extra time to find them (a Dagster picture of every backfill day: 60 of 190 ms).
+
+    Assumes one row of tick labels under the axes and labels left of it, as these PNG charts have."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    pt = fig.dpi / 72
+
+    def size(texts) -> tuple[float, float]:
+        boxes = [renderer.get_text_width_height_descent(t.get_text(), t.get_fontproperties(), ismath=False)
+                 for t in texts if t.get_text()]
+        return max((w for w, _, _ in boxes), default=0.0), max((h for _, h, _ in boxes), default=0.0)
+
+    def beside(axis) -> float:  # tick, tick labels and axis label of one axis, in pixels
+        tick_w, tick_h = size(axis.get_ticklabels())
+        label_w, label_h = size([axis.label])
+        along = tick_h if axis.axis_name == "x" else tick_w
+        return (rcParams_of(axis, "major.size") + rcParams_of(axis, "major.pad")) * pt + along \
+            + ((rcParams["axes.labelpad"] * pt + label_h) if label_w else 0)
+
+    edge = 4 * pt  # constrained layout's default padding, about 3 points
+    title_w, title_h = size([ax.title])
+    top = edge + ((title_h + rcParams["axes.titlepad"] * pt) if title_w else 0)
+    left, bottom = min(edge + beside(ax.yaxis), fig.bbox.width / 2), edge + beside(ax.xaxis)  # ids of any length
+    right = edge + (beside(colorbar.yaxis) + 0.025 * fig.bbox.width if colorbar is not None else 0)
+    width, height = fig.bbox.width, fig.bbox.height
+    ax.set_position(((left) / width, bottom / height, (width - left - right) / width, (height - bottom - top) / height))
+    if colorbar is not None:
+        bar = 0.02 * width
+        colorbar.set_position(((width - right + 0.01 * width) / width, bottom / height, bar / width,
+                               (height - bottom - top) / height))
+
+
+def rcParams_of(axis, key: str) -> float:
+    return rcParams[f"{axis.axis_name}tick.{key}"]

@@ -9,6 +9,7 @@ import base64
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics_pipeline.defs.metadata import preview
 
@@ -40,9 +41,9 @@ def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table, key_moments: pa.T
     with each band's key moments marked (intro, spike, dip)."""
     top = [r["video_id"] for r in _top(video_daily)]
     segments: dict[str, dict[int, float]] = {v: {} for v in top}
-    for r in heatmap.select(["video_id", "segment_index", "retention_pct"]).to_pylist():
-        if r["video_id"] in segments:
-            segments[r["video_id"]][r["segment_index"]] = (r["retention_pct"] or 0) / 100
+    bands = heatmap.filter(pc.is_in(heatmap["video_id"], pa.array(top, heatmap.schema.field("video_id").type)))
+    for r in bands.select(["video_id", "segment_index", "retention_pct"]).to_pylist():
+        segments[r["video_id"]][r["segment_index"]] = (r["retention_pct"] or 0) / 100
     rows = [[s.get(i, 0.0) for i in range(max(s) + 1)] if s else [] for s in (segments[v] for v in top)]
     if not rows:
         return dg.MetadataValue.md("_no views that day_")
