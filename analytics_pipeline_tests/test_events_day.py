@@ -50,6 +50,23 @@ def test_the_three_shapes_of_an_event_day(tmp_path):
     assert _ids(root, D) == ["a1", "a2", "late"]
 
 
+def test_an_id_two_arrivals_hold_is_kept_once_from_the_earliest(tmp_path):
+    root = tmp_path / "data"
+    storage = Storage(str(root))
+    catalog = schemas.VIDEO_CATALOG.empty_table()
+    d1 = D + timedelta(days=1)
+    # the later arrival ingested first: nothing earlier to drop `x` against; then D, which
+    # drops only ids of arrivals before it, so both hold `x` (different positions tell them apart)
+    late = ev("x", "2026-06-10T23:00:00.000Z") | {"position_s": 9.0}
+    write_events(root, d1, "b.jsonl", [ev("b1", "2026-06-11T09:00:00.000Z"), late])
+    ingest_arrival(storage, d1, b"k", catalog)
+    write_events(root, D, "a.jsonl", [ev("a1", "2026-06-10T10:00:00.000Z"), ev("x", "2026-06-10T23:00:00.000Z")])
+    ingest_arrival(storage, D, b"k", catalog)
+    assert build_events_day(storage, D)["rows"] == 2
+    rows = lake_rows(root, "events", where=f"date = DATE '{D}'", order="event_id")
+    assert [(r["event_id"], r["position_s"]) for r in rows] == [("a1", 1.0), ("x", 1.0)]
+
+
 def test_the_events_checks_count_repeated_ids_and_clear_addresses(tmp_path):
     import pyarrow as pa
 

@@ -15,7 +15,7 @@ from analytics_pipeline.lib.catalog import load_catalog, read_catalog
 from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
 from analytics_pipeline.lib.ingest.audit import audited_deliveries
-from analytics_pipeline.lib.ingest.events_day import build_events_day
+from analytics_pipeline.lib.ingest.events_day import build_events_day, events_connection
 from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
 from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
@@ -137,16 +137,17 @@ def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
     """Accepted, deduplicated player events by the UTC day they happened (IPs as keyed hashes)."""
     storage = lake.get_storage()
     arrivals = arrivals_by_event_day(storage)  # ingestion is done: one read serves every day of the run
-    for key in context.partition_keys:
-        day = date.fromisoformat(key)
-        figures = build_events_day(storage, day, arrivals.get(day, []))
-        columns = ["event_id", "event_type", "occurred_at", "session_id", "video_id", "device_type", "is_bot"]
-        sample = storage.read_parquet_head(storage.partition_file("events", day), 5, columns)
-        report_partition(context, key, {"events": {
-            "dagster/row_count": dg.MetadataValue.int(figures["rows"]),
-            "arrivals": dg.MetadataValue.json(figures["arrivals"]),
-            "preview": preview(sample, columns=columns),
-        }})
+    columns = ["event_id", "event_type", "occurred_at", "session_id", "video_id", "device_type", "is_bot"]
+    with events_connection() as con:  # one for the run's days
+        for key in context.partition_keys:
+            day = date.fromisoformat(key)
+            figures = build_events_day(storage, day, arrivals.get(day, []), con)
+            sample = storage.read_parquet_head(storage.partition_file("events", day), 5, columns)
+            report_partition(context, key, {"events": {
+                "dagster/row_count": dg.MetadataValue.int(figures["rows"]),
+                "arrivals": dg.MetadataValue.json(figures["arrivals"]),
+                "preview": preview(sample, columns=columns),
+            }})
     days = [date.fromisoformat(k) for k in context.partition_keys]
     contract = [failure for day in days for failure in events_contract_failures(storage, day)]
     duplicates = duplicate_event_ids(storage, days)
