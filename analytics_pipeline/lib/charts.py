@@ -192,7 +192,7 @@ def _place(fig: Figure, ax, colorbar=None) -> None:
         tick_w, tick_h = size(axis.get_ticklabels())
         label_w, label_h = size([axis.label])
         along = tick_h if axis.axis_name == "x" else tick_w
-        return (rcParams_of(axis, "major.size") + rcParams_of(axis, "major.pad")) * pt + along \
+        return (_tick(axis, "major.size") + _tick(axis, "major.pad")) * pt + along \
             + ((rcParams["axes.labelpad"] * pt + label_h) if label_w else 0)
 
     edge = 4 * pt  # constrained layout's default padding, about 3 points
@@ -201,12 +201,12 @@ def _place(fig: Figure, ax, colorbar=None) -> None:
     left, bottom = min(edge + beside(ax.yaxis), fig.bbox.width / 2), edge + beside(ax.xaxis)  # ids of any length
     right = edge + (beside(colorbar.yaxis) + 0.025 * fig.bbox.width if colorbar is not None else 0)
     width, height = fig.bbox.width, fig.bbox.height
-    ax.set_position(((left) / width, bottom / height, (width - left - right) / width, (height - bottom - top) / height))
+    ax.set_position((left / width, bottom / height, (width - left - right) / width, (height - bottom - top) / height))
     if colorbar is not None:
         bar = 0.02 * width
         colorbar.set_position(((width - right + 0.01 * width) / width, bottom / height, bar / width,
                                (height - bottom - top) / height))
 
 
-def rcParams_of(axis, key: str) -> float:
+def _tick(axis, key: str) -> float:
     return rcParams[f"{axis.axis_name}tick.{key}"]
