@@ -1,6 +1,7 @@
 """Per-day marts: video, course, creator, platform, QoE, renditions, heatmap, counters, visits, progress,
 learners and courses."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import dagster as dg
@@ -43,6 +44,21 @@ PROGRESS_KEYS = list(PROGRESS_DESCRIPTIONS)
 AT_RISK_CHECK = "at_risk_share"
 
 
+def mart_metadata(tables: dict) -> dict[str, dict]:
+    """Each daily mart's row count and preview, and the day's three pictures."""
+    metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
+    metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
+    metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
+        tables["video_heatmap_daily"], tables["video_daily"], tables["key_moments"])
+    metadata["qoe_daily"]["experience_scores"] = experience_scores_markdown(tables["experience_scores"])
+    return metadata
+
+
+def day_report(storage, day: date, tables: dict) -> tuple[date, dict, dict]:
+    """A built day's metadata (row counts, previews, pictures) and its checks' offending rows."""
+    return day, mart_metadata(tables), mart_problems(storage, day)
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -63,18 +79,25 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     """Build every daily mart of each partition day from that day's views (and its neighbours')."""
     storage, memory_limit = lake.get_storage(), lake.get_settings().duckdb_memory_limit
     problems: dict[str, list] = {check: [] for check in MART_CHECKS}
-    with marts_connection(storage, memory_limit) as con:  # one for the run's days
+
+    def report(done) -> None:
+        day, metadata, day_problems = done.result()
+        key = day.isoformat()
+        report_partition(context, key, metadata)
+        for check, bad in day_problems.items():
+            problems[check] += [[key] + r for r in bad]
+
+    # A day's checks and pictures run beside the next day's build: mostly Python, on the other core.
+    with marts_connection(storage, memory_limit) as con, ThreadPoolExecutor(1, "mart-day-report") as beside:
+        done = None
         for key in context.partition_keys:
             day = date.fromisoformat(key)
             tables = build_marts_day(storage, day, con=con)
-            metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
-            metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
-            metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
-                tables["video_heatmap_daily"], tables["video_daily"], tables["key_moments"])
-            metadata["qoe_daily"]["experience_scores"] = experience_scores_markdown(tables["experience_scores"])
-            report_partition(context, key, metadata)
-            for check, bad in mart_problems(storage, day).items():
-                problems[check] += [[key] + r for r in bad]
+            if done:
+                report(done)
+            done = beside.submit(day_report, storage, day, tables)
+        if done:
+            report(done)
     for name in MART_KEYS:
         yield dg.MaterializeResult(asset_key=name)
     checked = checked_partitions(context.partition_keys)
