@@ -95,23 +95,36 @@ def build_marts_day(
 def build_progress_day(storage: Storage, day: date, memory_limit: str = "2GB",
                        previous: dict[str, pa.Table] | None = None, publish: bool = True,
                        con: duckdb.DuckDBPyConnection | None = None) -> dict[str, pa.Table]:
+    """Write `progress_tables` of `day` (`write_progress_day`); the snapshots follow the newest
+    built day unless `publish=False` leaves them to `publish_progress` after a run's last day."""
+    tables = progress_tables(storage, day, memory_limit, previous, con)
+    write_progress_day(storage, day, tables)
+    if publish:
+        publish_progress(storage, day, tables)
+    return tables
+
+
+def progress_tables(storage: Storage, day: date, memory_limit: str = "2GB",
+                    previous: dict[str, pa.Table] | None = None,
+                    con: duckdb.DuckDBPyConnection | None = None) -> dict[str, pa.Table]:
     """viewer_progress and learner_course_progress as of `day`, and the rows of its week in the
-    weekly course tables; the snapshots follow the newest built day.
+    weekly course tables (nothing written).
 
     `previous`: what this returned for the day before, when the caller has just built it (a run
-    over consecutive days), instead of reading that state back from history. `publish=False`
-    leaves the snapshots to `publish_progress` after the run's last day. `con`: see `marts_connection`."""
+    over consecutive days), instead of reading that state back from history. `con`: see
+    `marts_connection`."""
     with marts_connection(storage, memory_limit, con) as con:
         _register_inputs(con, storage, day, ("viewer_progress", "learner_course_progress"), previous)
         state = build_viewer_progress(con, day)
-        tables = {"viewer_progress": state, **build_learner_tables(con, day, state)}
+        return {"viewer_progress": state, **build_learner_tables(con, day, state)}
+
+
+def write_progress_day(storage: Storage, day: date, tables: dict[str, pa.Table]) -> None:
+    """The day's states into their histories, the week's rows into the weekly course tables."""
     for name, history in STATE_HISTORIES.items():
         storage.write_partition(history, day, tables[name])
     for name in WEEKLY_TABLES:
         storage.write_partition(name, week_start(day), tables[name])
-    if publish:
-        publish_progress(storage, day, tables)
-    return tables
 
 
 def publish_progress(storage: Storage, day: date, tables: dict[str, pa.Table]) -> None:

@@ -13,7 +13,7 @@ from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
 from analytics_pipeline.lib.learners import at_risk_courses
 from analytics_pipeline.lib.marts_day import (
-    PROGRESS_HISTORY, build_marts_day, build_progress_day, marts_connection, publish_progress,
+    PROGRESS_HISTORY, build_marts_day, marts_connection, progress_tables, publish_progress, write_progress_day,
 )
 
 sessions_around = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
@@ -106,6 +106,17 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
                                   metadata={**checked, "violations": dg.MetadataValue.json(problems[check][:20])})
 
 
+def progress_metadata(key: str, tables: dict) -> dict[str, dict]:
+    """Each progress table's row count and preview; which day the state is as of."""
+    metadata = {name: table_metadata(table) for name, table in tables.items()}
+    metadata["viewer_progress"] = {
+        **table_metadata(tables["viewer_progress"], ["learner_id", "video_id", "progress_ratio", "completed",
+                                                     "last_watched_at"]),
+        "state_as_of": dg.MetadataValue.text(key),
+    }
+    return metadata
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(name, description=text, kinds={"parquet"}, group_name="marts",
@@ -125,19 +136,25 @@ def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
     storage, settings = lake.get_storage(), lake.get_settings()
     share = settings.at_risk_alert_share
     built, tables = None, {}
-    with marts_connection(storage, settings.duckdb_memory_limit) as con:  # one for the run's days
+
+    def report(key, metadata, written) -> None:
+        written.result()
+        report_partition(context, key, metadata)
+
+    # A day's writes run beside the next day's SQL (which reads the state carried in memory).
+    with (marts_connection(storage, settings.duckdb_memory_limit) as con,
+          ThreadPoolExecutor(1, "progress-writes") as beside):
+        pending = None
         for key in context.partition_keys:
             day = date.fromisoformat(key)
             carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
-            tables = build_progress_day(storage, day, previous=carried, publish=False, con=con)
+            tables = progress_tables(storage, day, previous=carried, con=con)
             built = day
-            metadata = {name: table_metadata(table) for name, table in tables.items()}
-            metadata["viewer_progress"] = {
-                **table_metadata(tables["viewer_progress"], ["learner_id", "video_id", "progress_ratio", "completed",
-                                                             "last_watched_at"]),
-                "state_as_of": dg.MetadataValue.text(key),
-            }
-            report_partition(context, key, metadata)
+            if pending:
+                report(*pending)
+            pending = (key, progress_metadata(key, tables), beside.submit(write_progress_day, storage, day, tables))
+        if pending:
+            report(*pending)
     publish_progress(storage, built, tables)
     alerts = at_risk_courses(tables["learner_course_progress"], share)  # as of the last day built
     for name in PROGRESS_KEYS:
