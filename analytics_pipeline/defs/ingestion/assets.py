@@ -16,9 +16,10 @@ from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
 from analytics_pipeline.lib.ingest.audit import audited_deliveries
 from analytics_pipeline.lib.ingest.events_day import build_events_day, events_connection
-from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day
+from analytics_pipeline.lib.ingest.staged import STAGED_TABLE, arrivals_by_event_day, staged_file
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
 from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
+from analytics_pipeline.lib.side_by_side import days_at_once, file_sizes, in_day_order
 
 # Late events: day D's events can arrive on D-1 (clock skew) .. D+3 (typical late flush); later
 # arrivals are still read (the lake records which arrivals touched D), this is lineage only.
@@ -138,17 +139,22 @@ def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
     storage = lake.get_storage()
     arrivals = arrivals_by_event_day(storage)  # ingestion is done: one read serves every day of the run
     columns = ["event_id", "event_type", "occurred_at", "session_id", "video_id", "device_type", "is_bot"]
-    with events_connection() as con:  # one for the run's days
-        for key in context.partition_keys:
-            day = date.fromisoformat(key)
-            figures = build_events_day(storage, day, arrivals.get(day, []), con)
-            sample = storage.read_parquet_head(storage.partition_file("events", day), 5, columns)
+    days = [date.fromisoformat(k) for k in context.partition_keys]
+    sizes = file_sizes(storage, STAGED_TABLE)
+    at_once = days_at_once([sum(sizes.get(staged_file(a, day), 0) for a in arrivals.get(day, [])) for day in days])
+
+    def build(day: date, con) -> tuple[dict, pa.Table]:
+        figures = build_events_day(storage, day, arrivals.get(day, []), con)
+        return figures, storage.read_parquet_head(storage.partition_file("events", day), 5, columns)
+
+    with events_connection() as con:  # one for the run's days; days built side by side open their own
+        for day, (figures, sample) in in_day_order(lambda day: build(day, con if at_once == 1 else None), days, at_once):
+            key = day.isoformat()
             report_partition(context, key, {"events": {
                 "dagster/row_count": dg.MetadataValue.int(figures["rows"]),
                 "arrivals": dg.MetadataValue.json(figures["arrivals"]),
                 "preview": preview(sample, columns=columns),
             }})
-    days = [date.fromisoformat(k) for k in context.partition_keys]
     contract = [failure for day in days for failure in events_contract_failures(storage, day)]
     duplicates = duplicate_event_ids(storage, days)
     clear = clear_ips_in_events(storage, days)

@@ -11,6 +11,7 @@ from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.quality import duplicate_view_ids, ranges_faster_than_wall_time
 from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES
 from analytics_pipeline.lib.sessions_day import build_sessions_day
+from analytics_pipeline.lib.side_by_side import days_at_once, file_sizes, in_day_order, memory_share
 
 # A view of day D may have begun on D-1 (then it is not D's) and may run into D+1.
 PREVIEW_COLUMNS = ["view_id", "video_id", "watch_time_s", "completion_ratio", "startup_time_ms", "rebuffer_count", "device_type"]
@@ -41,15 +42,18 @@ def sessionize(context: dg.AssetExecutionContext, lake: LakeResource):
     """Split each day's events into views exactly as metrics.md defines them."""
     settings = lake.get_settings()
     storage = lake.get_storage()
-    for key in context.partition_keys:
-        figures = build_sessions_day(storage, date.fromisoformat(key), settings.session_gap_minutes,
-                                     settings.duckdb_memory_limit)
+    days = [date.fromisoformat(k) for k in context.partition_keys]
+    sizes = file_sizes(storage, "events")
+    at_once = days_at_once([sizes.get(storage.partition_file("events", day), 0) for day in days])
+    memory_limit = memory_share(settings.duckdb_memory_limit, at_once)
+    for day, figures in in_day_order(
+            lambda day: build_sessions_day(storage, day, settings.session_gap_minutes, memory_limit), days, at_once):
+        key = day.isoformat()
         report_partition(context, key, {
             "playback_sessions": table_metadata(figures["sessions"], PREVIEW_COLUMNS),
             "played_ranges": {"dagster/row_count": dg.MetadataValue.int(figures["ranges"])},
             "quality_changes": table_metadata(figures["quality_changes"], QUALITY_PREVIEW_COLUMNS),
         })
-    days = [date.fromisoformat(k) for k in context.partition_keys]
     twice = duplicate_view_ids(storage, days, PLAYBACK_SESSIONS)
     too_fast = ranges_faster_than_wall_time(storage, days, PLAYED_RANGES)
     checked = checked_partitions(context.partition_keys)

@@ -1,0 +1,63 @@
+"""Days of a range run built two at a time when each is small.
+
+At 100 k events a day a day's statements are too small for DuckDB to spread over both cores,
+and the Python around them holds one: the sessions phase of a backfill ran at 111 % CPU. Days
+whose builds read and write only their own partitions (sessions, events) can then run side by
+side, each with its share of the memory limit. A big day's statements use every core alone,
+and two of them would need twice the memory: those run one at a time, as before.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import TypeVar
+
+from analytics_pipeline.lib.duck import part_of_memory_limit
+
+R = TypeVar("R")
+
+# A day's Parquet input at or under this is small: 100 k events are about 3.3 MB, 10 M about 330 MB.
+SMALL_DAY_BYTES = 64 * 2**20
+
+
+def days_at_once(input_bytes: list[int]) -> int:
+    """How many days to build at once: 2 (at most the cores) when there are several and every
+    day's input is small, else 1."""
+    if len(input_bytes) < 2 or any(size > SMALL_DAY_BYTES for size in input_bytes):
+        return 1
+    return min(2, os.cpu_count() or 1)
+
+
+def memory_share(memory_limit: str, at_once: int) -> str:
+    """Each day's part of DuckDB's memory limit (settings.duckdb_memory_limit) when `at_once` are built."""
+    return memory_limit if at_once == 1 else part_of_memory_limit(memory_limit, 1 / at_once)
+
+
+def file_sizes(storage, table: str) -> dict[str, int]:
+    """Path -> bytes of every file of a lake table (one listing)."""
+    return {entry.path: entry.size for entry in storage.list_files(f"lake/{table}", recursive=True)}
+
+
+def in_day_order(build: Callable[[date], R], days: list[date], at_once: int) -> Iterator[tuple[date, R]]:
+    """(day, build(day)) in the order of `days`, with up to `at_once` days being built meanwhile.
+
+    A failed day stops the run there: no further day is started, and the one beside it finishes
+    (every write replaces, so it is as if the run had stopped after it)."""
+    if at_once <= 1:
+        for day in days:
+            yield day, build(day)
+        return
+    with ThreadPoolExecutor(at_once, "day") as pool:
+        building: deque = deque()
+        for day in days:
+            building.append((day, pool.submit(build, day)))
+            if len(building) == at_once:
+                first, done = building.popleft()
+                yield first, done.result()
+        while building:
+            first, done = building.popleft()
+            yield first, done.result()

@@ -1,0 +1,50 @@
+"""Days built side by side: in order, two at a time, stopping at a failed day; only small days."""
+
+import os
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from analytics_pipeline.lib.side_by_side import SMALL_DAY_BYTES, days_at_once, in_day_order, memory_share
+
+DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(5)]
+
+
+def test_days_come_back_in_order_with_two_being_built_at_once():
+    started = {day: threading.Event() for day in DAYS}
+
+    def build(day):
+        started[day].set()
+        i = DAYS.index(day)
+        if i + 1 < len(DAYS) and i % 2 == 0:  # only returns once the next day has started beside it
+            assert started[DAYS[i + 1]].wait(10), f"{DAYS[i + 1]} was not started beside {day}"
+        return day.toordinal()
+
+    assert list(in_day_order(build, DAYS, 2)) == [(day, day.toordinal()) for day in DAYS]
+
+
+def test_a_failed_day_stops_the_run_after_the_day_beside_it():
+    built = []
+
+    def build(day):
+        built.append(day)
+        if day == DAYS[1]:
+            raise ValueError("bad day")
+        return day
+
+    out = []
+    with pytest.raises(ValueError, match="bad day"):
+        for day, _ in in_day_order(build, DAYS, 2):
+            out.append(day)
+    assert out == DAYS[:1]
+    assert set(built) <= set(DAYS[:3]) and DAYS[3] not in built and DAYS[4] not in built
+
+
+def test_only_several_small_days_are_built_at_once_each_with_its_share_of_memory():
+    assert days_at_once([]) == 1
+    assert days_at_once([1000]) == 1  # a one-day run keeps the whole memory limit
+    assert days_at_once([1000, SMALL_DAY_BYTES]) == min(2, os.cpu_count() or 1)
+    assert days_at_once([1000, SMALL_DAY_BYTES + 1]) == 1  # a big day uses both cores alone
+    assert memory_share("2GB", 1) == "2GB"
+    assert memory_share("2GB", 2) == "953MiB"
