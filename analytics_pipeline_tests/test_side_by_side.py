@@ -48,3 +48,18 @@ def test_only_several_small_days_are_built_at_once_each_with_its_share_of_memory
     assert days_at_once([1000, SMALL_DAY_BYTES + 1]) == 1  # a big day uses both cores alone
     assert memory_share("2GB", 1) == "2GB"
     assert memory_share("2GB", 2) == "953MiB"
+
+
+def test_what_was_built_and_never_handed_out_is_discarded():
+    discarded, second_built = [], threading.Event()
+
+    def build(day):
+        if day == DAYS[1]:
+            second_built.set()
+        return day
+
+    days = in_day_order(build, DAYS, 2, discard=discarded.append)
+    assert next(days) == (DAYS[0], DAYS[0])
+    assert second_built.wait(10)
+    days.close()  # the caller stops: the day built beside the first is given back
+    assert discarded == [DAYS[1]]

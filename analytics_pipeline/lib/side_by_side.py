@@ -42,22 +42,29 @@ def file_sizes(storage, table: str) -> dict[str, int]:
     return {entry.path: entry.size for entry in storage.list_files(f"lake/{table}", recursive=True)}
 
 
-def in_day_order(build: Callable[[date], R], days: list[date], at_once: int) -> Iterator[tuple[date, R]]:
+def in_day_order(build: Callable[[date], R], days: list[date], at_once: int,
+                 discard: Callable[[R], None] | None = None) -> Iterator[tuple[date, R]]:
     """(day, build(day)) in the order of `days`, with up to `at_once` days being built meanwhile.
 
     A failed day stops the run there: no further day is started, and the one beside it finishes
-    (every write replaces, so it is as if the run had stopped after it)."""
+    (every write replaces, so it is as if the run had stopped after it). `discard` is given the
+    results built and never handed out (a day failed, or the caller stopped early)."""
     if at_once <= 1:
         for day in days:
             yield day, build(day)
         return
     with ThreadPoolExecutor(at_once, "day") as pool:
         building: deque = deque()
-        for day in days:
-            building.append((day, pool.submit(build, day)))
-            if len(building) == at_once:
+        try:
+            for day in days:
+                building.append((day, pool.submit(build, day)))
+                if len(building) == at_once:
+                    first, done = building.popleft()
+                    yield first, done.result()
+            while building:
                 first, done = building.popleft()
                 yield first, done.result()
-        while building:
-            first, done = building.popleft()
-            yield first, done.result()
+        finally:
+            for _, left in building:
+                if discard is not None and not left.cancel() and left.exception() is None:
+                    discard(left.result())

@@ -1,6 +1,7 @@
 """Landing files to the event lake: catalog, per-arrival ingestion, per-day events."""
 
 
+from contextlib import closing
 from datetime import date
 
 import dagster as dg
@@ -13,13 +14,14 @@ from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib import schemas
 from analytics_pipeline.lib.catalog import load_catalog, read_catalog
 from analytics_pipeline.lib.contracts import events_contract_failures
-from analytics_pipeline.lib.ingest.arrival import ingest_arrival, landing_complete
+from analytics_pipeline.lib.ingest.arrival import StagedArrival, finish_arrival, landing_complete, stage_arrival
 from analytics_pipeline.lib.ingest.audit import audited_deliveries
 from analytics_pipeline.lib.ingest.events_day import build_events_day, events_connection
+from analytics_pipeline.lib.ingest.landing import landing_files
 from analytics_pipeline.lib.ingest.staged import STAGED_TABLE, arrivals_by_event_day, staged_file
 from analytics_pipeline.lib.providers.catalog import enrich_catalog, fetch_bunny_videos, stored_bunny_videos
 from analytics_pipeline.lib.quality import clear_ips_in_events, clear_ips_in_quarantine, duplicate_event_ids, unaccounted_files
-from analytics_pipeline.lib.side_by_side import days_at_once, file_sizes, in_day_order
+from analytics_pipeline.lib.side_by_side import days_at_once, file_sizes, in_day_order, memory_share
 
 # Late events: day D's events can arrive on D-1 (clock skew) .. D+3 (typical late flush); later
 # arrivals are still read (the lake records which arrivals touched D), this is lineage only.
@@ -76,34 +78,43 @@ def ingest_arrivals(context: dg.AssetExecutionContext, lake: LakeResource):
     storage = lake.get_storage()
     catalog = read_catalog(storage)
     audits, quarantines = [], []
-    arrivals = arrivals_by_event_day(storage)  # read once; ingest_arrival keeps it current
+    arrivals = arrivals_by_event_day(storage)  # read once; finish_arrival keeps it current
     deliveries = audited_deliveries(storage)  # likewise
-    for key in context.partition_keys:
-        arrival = date.fromisoformat(key)
-        if not landing_complete(storage, arrival):
-            reason = "landing files were removed by retention; the data ingested before is kept"
-            context.log.warning(f"arrival {key}: {reason}")
-            report_partition(context, key, {asset: {"skipped": dg.MetadataValue.text(reason)} for asset in INGEST_ASSETS})
-            continue
-        result = ingest_arrival(storage, arrival, settings.ip_hash_key, catalog,
-                                memory_limit=settings.duckdb_memory_limit, arrivals=arrivals, deliveries=deliveries)
-        for row in result.audit.to_pylist():
-            if row["redelivery"]:
-                context.log.warning(f"{row['source_file']}: {row['redelivery']}")
-            if row["file_error"]:
-                context.log.warning(f"{row['source_file']}: {row['file_error']}")
-        audits.append(result.audit)
-        quarantines.append(result.quarantine)
-        touched = dg.MetadataValue.json(sorted({d.isoformat() for d in result.event_days.column("event_date").to_pylist()}))
-        totals = {c: sum(result.audit.column(c).to_pylist()) for c in AUDIT_TOTALS}
-        report_partition(context, key, {
-            "event_arrivals": {"dagster/row_count": dg.MetadataValue.int(result.accepted), "touched_event_days": touched,
-                               "late_events": dg.MetadataValue.int(totals["late_events"])},
-            "events_quarantine": table_metadata(result.quarantine, ["source_file", "line_number", "reason"]),
-            "ingest_audit": {**table_metadata(result.audit, ["source_file", *AUDIT_TOTALS]),
-                             **{k: dg.MetadataValue.int(v) for k, v in totals.items()}},
-            "arrival_event_days": {**table_metadata(result.event_days), "touched_event_days": touched},
-        })
+    complete = {key: landing_complete(storage, date.fromisoformat(key)) for key in context.partition_keys}
+    to_ingest = [date.fromisoformat(key) for key in context.partition_keys if complete[key]]
+    # the next arrival's lines are parsed while this one is finished (the finishing half runs in order)
+    at_once = days_at_once([sum(f.size for f in landing_files(storage, day)) for day in to_ingest])
+    memory_limit = memory_share(settings.duckdb_memory_limit, at_once)
+
+    def stage(day: date) -> StagedArrival:
+        return stage_arrival(storage, day, catalog, memory_limit=memory_limit)
+
+    with closing(in_day_order(stage, to_ingest, at_once, discard=StagedArrival.close)) as staged:
+        for key in context.partition_keys:
+            if not complete[key]:
+                reason = "landing files were removed by retention; the data ingested before is kept"
+                context.log.warning(f"arrival {key}: {reason}")
+                report_partition(context, key, {asset: {"skipped": dg.MetadataValue.text(reason)} for asset in INGEST_ASSETS})
+                continue
+            _, arrival_lines = next(staged)
+            result = finish_arrival(storage, arrival_lines, settings.ip_hash_key, arrivals, deliveries)
+            for row in result.audit.to_pylist():
+                if row["redelivery"]:
+                    context.log.warning(f"{row['source_file']}: {row['redelivery']}")
+                if row["file_error"]:
+                    context.log.warning(f"{row['source_file']}: {row['file_error']}")
+            audits.append(result.audit)
+            quarantines.append(result.quarantine)
+            touched = dg.MetadataValue.json(sorted({d.isoformat() for d in result.event_days.column("event_date").to_pylist()}))
+            totals = {c: sum(result.audit.column(c).to_pylist()) for c in AUDIT_TOTALS}
+            report_partition(context, key, {
+                "event_arrivals": {"dagster/row_count": dg.MetadataValue.int(result.accepted), "touched_event_days": touched,
+                                   "late_events": dg.MetadataValue.int(totals["late_events"])},
+                "events_quarantine": table_metadata(result.quarantine, ["source_file", "line_number", "reason"]),
+                "ingest_audit": {**table_metadata(result.audit, ["source_file", *AUDIT_TOTALS]),
+                                 **{k: dg.MetadataValue.int(v) for k, v in totals.items()}},
+                "arrival_event_days": {**table_metadata(result.event_days), "touched_event_days": touched},
+            })
     audit = pa.concat_tables(audits) if audits else schemas.INGEST_AUDIT.empty_table()
     quarantine = pa.concat_tables(quarantines) if quarantines else schemas.EVENTS_QUARANTINE.empty_table()
     checked = checked_partitions(context.partition_keys)

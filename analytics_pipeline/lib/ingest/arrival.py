@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -190,6 +191,22 @@ def _write_events_by_day(con, storage: Storage, arrival: date, per_day: dict[dat
     return local
 
 
+@dataclass
+class StagedArrival:
+    """An arrival's landing lines parsed and checked into the relation `staged` of `con` (`stage_arrival`)."""
+
+    arrival: date
+    facts: dict[str, dict]
+    con: duckdb.DuckDBPyConnection
+    tmp: str
+
+    def close(self) -> None:
+        """Drop the connection and the staged lines (clear IPs): `finish_arrival` does, and so
+        must whoever staged an arrival it will not finish."""
+        self.con.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def ingest_arrival(
     storage: Storage, arrival: date, ip_key: bytes, catalog: pa.Table, work_dir: str | None = None,
     memory_limit: str = "2GB", arrivals: dict[date, list[date]] | None = None,
@@ -202,9 +219,18 @@ def ingest_arrival(
     updated here as `arrival_event_days` is written. Read from the lake when not given.
     `deliveries`: `audited_deliveries(storage)` likewise, updated as `ingest_audit` is written.
     """
+    staged = stage_arrival(storage, arrival, catalog, work_dir, memory_limit)
+    return finish_arrival(storage, staged, ip_key, arrivals, deliveries)
+
+
+def stage_arrival(storage: Storage, arrival: date, catalog: pa.Table, work_dir: str | None = None,
+                  memory_limit: str = "2GB") -> StagedArrival:
+    """The first half of `ingest_arrival`: read, parse and check every line of the arrival. It
+    depends on no other arrival, so a run can stage the next arrival while it finishes this one."""
     files = landing_files(storage, arrival)
     # staged lines hold clear IPs: they stay in the root's staging area (lib/scratch.py), never in /tmp
     tmp = tempfile.mkdtemp(prefix="ingest-", dir=work_dir) if work_dir else scratch.work_dir(storage, "ingest-")
+    con = None
     try:
         con = duck.connect()  # in memory; spills to `tmp` beyond the memory limit
         con.execute(f"SET temp_directory = {duck.sql_string(tmp + '/spill')}")
@@ -213,6 +239,21 @@ def ingest_arrival(
         con.execute("SET preserve_insertion_order = false")
         _small_table(con, "video_catalog", catalog)
         facts = _stage_lines(con, storage, arrival, files, f"{tmp}/staged.parquet")
+        return StagedArrival(arrival, facts, con, tmp)
+    except BaseException:
+        if con is not None:
+            con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def finish_arrival(storage: Storage, staged: StagedArrival, ip_key: bytes,
+                   arrivals: dict[date, list[date]] | None = None,
+                   deliveries: Deliveries | None = None) -> ArrivalResult:
+    """The second half of `ingest_arrival`: drop duplicates against earlier arrivals, write
+    everything the arrival holds; closes `staged`. Arrivals are finished in order."""
+    arrival, facts, con = staged.arrival, staged.facts, staged.con
+    try:
         per_day = _earlier_ids(con, storage, arrival, arrivals)
         _lookups(con, ip_key)
         con.execute(f"CREATE TEMP TABLE arrival_duplicates AS {duck.load_sql('ingest/arrival_duplicates')}")
@@ -244,4 +285,4 @@ def ingest_arrival(
         totals = [sum(audit.column(k).to_pylist()) for k in ("accepted", "duplicates", "quarantined", "lines_read")]
         return ArrivalResult(arrival, audit, quarantine, event_days, *totals)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staged.close()
