@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from analytics_pipeline.lib.side_by_side import SMALL_DAY_BYTES, days_at_once, in_day_order, memory_share
+from analytics_pipeline.lib.side_by_side import SMALL_DAY_BYTES, beside_next_day, days_at_once, in_day_order, memory_share
 
 DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(5)]
 
@@ -63,3 +63,22 @@ def test_what_was_built_and_never_handed_out_is_discarded():
     assert second_built.wait(10)
     days.close()  # the caller stops: the day built beside the first is given back
     assert discarded == [DAYS[1]]
+
+
+def test_a_days_work_beside_runs_while_the_next_day_is_built_and_comes_back_in_order():
+    build_started = {day: threading.Event() for day in DAYS}
+    built = []
+
+    def build(day):
+        build_started[day].set()
+        built.append(day)
+        return day.toordinal()
+
+    def beside(day, ordinal):
+        i = DAYS.index(day)
+        if i + 1 < len(DAYS):  # only returns once the next day is being built
+            assert build_started[DAYS[i + 1]].wait(10), f"{DAYS[i + 1]} was not built beside {day}'s work"
+        return ordinal + 1
+
+    assert list(beside_next_day(DAYS, build, beside)) == [(day, day.toordinal() + 1) for day in DAYS]
+    assert built == DAYS

@@ -4,7 +4,8 @@ At 100 k events a day a day's statements are too small for DuckDB to spread over
 and the Python around them holds one: the sessions phase of a backfill ran at 111 % CPU. Days
 whose builds read and write only their own partitions (sessions, events) can then run side by
 side, each with its share of the memory limit. A big day's statements use every core alone,
-and two of them would need twice the memory: those run one at a time, as before.
+and two of them would need twice the memory: those run one at a time, as before. Days built one
+after the other (marts, progress) still run their pictures, checks or writes beside the next day.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TypeVar
 from analytics_pipeline.lib.duck import part_of_memory_limit
 
 R = TypeVar("R")
+B = TypeVar("B")
 
 # A day's input at or under this is small: 100 k events are about 3.3 MB of Parquet (5.6 MB of
 # gzip). At 1 M events a day (33 MB) two days at once took as long as one at a time, and 28 % more memory.
@@ -69,3 +71,22 @@ def in_day_order(build: Callable[[date], R], days: list[date], at_once: int,
             for _, left in building:
                 if discard is not None and not left.cancel() and left.exception() is None:
                     discard(left.result())
+
+
+def beside_next_day(days: list[date], build: Callable[[date], B],
+                    beside: Callable[[date, B], R]) -> Iterator[tuple[date, R]]:
+    """For each day, `build(day)` on this thread, then `beside(day, built)` in one worker thread
+    while the next day is built; yields (day, what `beside` returned) in day order.
+
+    For days that must be built one after the other (state carried from day to day) whose
+    pictures, checks or writes need not hold up the next day. A day is yielded once its `beside`
+    is done; if a build fails, the day before it is finished beside it but not yielded."""
+    with ThreadPoolExecutor(1, "beside") as pool:
+        pending = None
+        for day in days:
+            built = build(day)
+            if pending:
+                yield pending[0], pending[1].result()
+            pending = (day, pool.submit(beside, day, built))
+        if pending:
+            yield pending[0], pending[1].result()

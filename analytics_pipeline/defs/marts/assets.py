@@ -1,7 +1,6 @@
 """Per-day marts: video, course, creator, platform, QoE, renditions, heatmap, counters, visits, progress,
 learners and courses."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import dagster as dg
@@ -15,6 +14,7 @@ from analytics_pipeline.lib.learners import at_risk_courses
 from analytics_pipeline.lib.marts_day import (
     PROGRESS_HISTORY, build_marts_day, marts_connection, progress_tables, publish_progress, write_progress_day,
 )
+from analytics_pipeline.lib.side_by_side import beside_next_day
 
 sessions_around = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
 previous_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True)
@@ -54,11 +54,6 @@ def mart_metadata(tables: dict) -> dict[str, dict]:
     return metadata
 
 
-def day_report(storage, day: date, tables: dict) -> tuple[date, dict, dict]:
-    """A built day's metadata (row counts, previews, pictures) and its checks' offending rows."""
-    return day, mart_metadata(tables), mart_problems(storage, day)
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -79,25 +74,19 @@ def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
     """Build every daily mart of each partition day from that day's views (and its neighbours')."""
     storage, memory_limit = lake.get_storage(), lake.get_settings().duckdb_memory_limit
     problems: dict[str, list] = {check: [] for check in MART_CHECKS}
+    days = [date.fromisoformat(k) for k in context.partition_keys]
 
-    def report(done) -> None:
-        day, metadata, day_problems = done.result()
-        key = day.isoformat()
-        report_partition(context, key, metadata)
-        for check, bad in day_problems.items():
-            problems[check] += [[key] + r for r in bad]
+    def checked_and_drawn(day: date, tables: dict) -> tuple[dict, dict]:
+        return mart_metadata(tables), mart_problems(storage, day)
 
     # A day's checks and pictures run beside the next day's build: mostly Python, on the other core.
-    with marts_connection(storage, memory_limit) as con, ThreadPoolExecutor(1, "mart-day-report") as beside:
-        done = None
-        for key in context.partition_keys:
-            day = date.fromisoformat(key)
-            tables = build_marts_day(storage, day, con=con)
-            if done:
-                report(done)
-            done = beside.submit(day_report, storage, day, tables)
-        if done:
-            report(done)
+    with marts_connection(storage, memory_limit) as con:  # one for the run's days
+        built = beside_next_day(days, lambda day: build_marts_day(storage, day, con=con), checked_and_drawn)
+        for day, (metadata, day_problems) in built:
+            key = day.isoformat()
+            report_partition(context, key, metadata)
+            for check, bad in day_problems.items():
+                problems[check] += [[key] + r for r in bad]
     for name in MART_KEYS:
         yield dg.MaterializeResult(asset_key=name)
     checked = checked_partitions(context.partition_keys)
@@ -135,26 +124,23 @@ def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
     """Per learner and video, and per learner and course, as of each built day; the week's course tables."""
     storage, settings = lake.get_storage(), lake.get_settings()
     share = settings.at_risk_alert_share
+    days = [date.fromisoformat(k) for k in context.partition_keys]
     built, tables = None, {}
 
-    def report(key, metadata, written) -> None:
-        written.result()
-        report_partition(context, key, metadata)
+    def build(day: date) -> dict:
+        nonlocal built, tables
+        carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
+        tables, built = progress_tables(storage, day, previous=carried, con=con), day
+        return tables
+
+    def written(day: date, day_tables: dict) -> dict:
+        write_progress_day(storage, day, day_tables)
+        return progress_metadata(day.isoformat(), day_tables)
 
     # A day's writes run beside the next day's SQL (which reads the state carried in memory).
-    with (marts_connection(storage, settings.duckdb_memory_limit) as con,
-          ThreadPoolExecutor(1, "progress-writes") as beside):
-        pending = None
-        for key in context.partition_keys:
-            day = date.fromisoformat(key)
-            carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
-            tables = progress_tables(storage, day, previous=carried, con=con)
-            built = day
-            if pending:
-                report(*pending)
-            pending = (key, progress_metadata(key, tables), beside.submit(write_progress_day, storage, day, tables))
-        if pending:
-            report(*pending)
+    with marts_connection(storage, settings.duckdb_memory_limit) as con:  # one for the run's days
+        for day, metadata in beside_next_day(days, build, written):
+            report_partition(context, day.isoformat(), metadata)
     publish_progress(storage, built, tables)
     alerts = at_risk_courses(tables["learner_course_progress"], share)  # as of the last day built
     for name in PROGRESS_KEYS:
