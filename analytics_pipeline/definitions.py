@@ -62,7 +62,7 @@ def build_defs(settings: Settings) -> dg.Definitions:
     partitions = daily_partitions_from(settings.start_date)
     assets = [
         ingestion.video_catalog, ingestion.ingest_arrivals, ingestion.events, sessions.sessionize,
-        marts.daily_marts, marts.learner_progress, *providers.assets,
+        marts.marts_and_progress, *providers.assets,
         warehouse_asset(WAREHOUSE_TABLES, dict(MART_SCHEMAS)),
     ]
     assets = dg.map_asset_specs(lambda spec: _bind(spec, partitions), assets)

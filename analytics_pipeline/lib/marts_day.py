@@ -10,7 +10,7 @@ day's week.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterator
 
 import duckdb
@@ -23,6 +23,7 @@ from analytics_pipeline.lib.marts import (
     DAILY_MARTS, MART_SCHEMAS, build_daily_marts, build_day_insights, build_viewer_progress, input_days,
 )
 from analytics_pipeline.lib.sessionize import PLAYBACK_SESSIONS, PLAYED_RANGES, QUALITY_CHANGES
+from analytics_pipeline.lib.side_by_side import beside_next_day
 from analytics_pipeline.lib.storage import Storage
 
 PROGRESS_HISTORY = "viewer_progress_history"
@@ -117,6 +118,25 @@ def progress_tables(storage: Storage, day: date, memory_limit: str = "2GB",
         _register_inputs(con, storage, day, ("viewer_progress", "learner_course_progress"), previous)
         state = build_viewer_progress(con, day)
         return {"viewer_progress": state, **build_learner_tables(con, day, state)}
+
+
+def progress_days(storage: Storage, days: list[date],
+                  con: duckdb.DuckDBPyConnection) -> Iterator[tuple[date, dict[str, pa.Table]]]:
+    """(day, `progress_tables` of the day) for each of `days` in order, once the day's writes are
+    done. Each day's SQL starts from the state the day before left in memory (read back from
+    history for the first day), and a day's writes run beside the next day's SQL."""
+    last: dict = {"day": None, "tables": None}
+
+    def build(day: date) -> dict[str, pa.Table]:
+        carried = last["tables"] if last["day"] == day - timedelta(days=1) else None
+        last.update(day=day, tables=progress_tables(storage, day, previous=carried, con=con))
+        return last["tables"]
+
+    def written(day: date, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+        write_progress_day(storage, day, tables)
+        return tables
+
+    yield from beside_next_day(days, build, written)
 
 
 def write_progress_day(storage: Storage, day: date, tables: dict[str, pa.Table]) -> None:

@@ -1,20 +1,29 @@
 """Per-day marts: video, course, creator, platform, QoE, renditions, heatmap, counters, visits, progress,
-learners and courses."""
+learners and courses.
 
-from datetime import date, timedelta
+One asset step builds them all, day after day: a day's learner progress first (course_daily reads
+it), then its daily marts. In a range run of small days the next day's progress is built beside
+this day's marts, and a day's pictures and checks beside the next day's build.
+"""
+
+from contextlib import ExitStack, closing
+from datetime import date
 
 import dagster as dg
 
-from analytics_pipeline.defs.marts.pictures import experience_scores_markdown, heatmap_markdown, top_videos_markdown
+from analytics_pipeline.defs.marts.pictures import (
+    Draw, draw_here, drawing_process, experience_scores_markdown, heatmap_markdown, top_videos_markdown,
+)
 from analytics_pipeline.defs.metadata import checked_partitions, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
 from analytics_pipeline.lib.learners import at_risk_courses
 from analytics_pipeline.lib.marts_day import (
-    PROGRESS_HISTORY, build_marts_day, marts_connection, progress_tables, publish_progress, write_progress_day,
+    PROGRESS_HISTORY, build_marts_day, marts_connection, progress_days, publish_progress,
 )
-from analytics_pipeline.lib.side_by_side import beside_next_day
+from analytics_pipeline.lib.prefetch import prefetched
+from analytics_pipeline.lib.side_by_side import beside_next_day, days_at_once, file_sizes, memory_share
 
 sessions_around = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True)
 previous_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True)
@@ -44,55 +53,14 @@ PROGRESS_KEYS = list(PROGRESS_DESCRIPTIONS)
 AT_RISK_CHECK = "at_risk_share"
 
 
-def mart_metadata(tables: dict) -> dict[str, dict]:
+def mart_metadata(tables: dict, draw: Draw = draw_here) -> dict[str, dict]:
     """Each daily mart's row count and preview, and the day's three pictures."""
     metadata = {name: table_metadata(tables[name]) for name in MART_KEYS}
     metadata["video_daily"]["top_videos"] = top_videos_markdown(tables["video_daily"])
     metadata["video_heatmap_daily"]["heatmap"] = heatmap_markdown(
-        tables["video_heatmap_daily"], tables["video_daily"], tables["key_moments"])
-    metadata["qoe_daily"]["experience_scores"] = experience_scores_markdown(tables["experience_scores"])
+        tables["video_heatmap_daily"], tables["video_daily"], tables["key_moments"], draw)
+    metadata["qoe_daily"]["experience_scores"] = experience_scores_markdown(tables["experience_scores"], draw)
     return metadata
-
-
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            name, description=text, kinds={"parquet"}, group_name="marts",
-            deps=[dg.AssetDep("playback_sessions", partition_mapping=sessions_around), "played_ranges", "video_catalog",
-                  "ingest_audit", "events"]
-            + ["learner_course_progress"]  # course_daily's new and at-risk learners of the day
-            + ([dg.AssetDep(name, partition_mapping=previous_day)] if name in CHAINED_MARTS else []),
-        )
-        for name, text in DESCRIPTIONS.items()
-    ],
-    check_specs=[dg.AssetCheckSpec(check, asset=asset, description=text) for check, (asset, text) in MART_CHECKS.items()],
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    can_subset=False,
-)
-def daily_marts(context: dg.AssetExecutionContext, lake: LakeResource):
-    """Build every daily mart of each partition day from that day's views (and its neighbours')."""
-    storage, memory_limit = lake.get_storage(), lake.get_settings().duckdb_memory_limit
-    problems: dict[str, list] = {check: [] for check in MART_CHECKS}
-    days = [date.fromisoformat(k) for k in context.partition_keys]
-
-    def checked_and_drawn(day: date, tables: dict) -> tuple[dict, dict]:
-        return mart_metadata(tables), mart_problems(storage, day)
-
-    # A day's checks and pictures run beside the next day's build: mostly Python, on the other core.
-    with marts_connection(storage, memory_limit) as con:  # one for the run's days
-        built = beside_next_day(days, lambda day: build_marts_day(storage, day, con=con), checked_and_drawn)
-        for day, (metadata, day_problems) in built:
-            key = day.isoformat()
-            report_partition(context, key, metadata)
-            for check, bad in day_problems.items():
-                problems[check] += [[key] + r for r in bad]
-    for name in MART_KEYS:
-        yield dg.MaterializeResult(asset_key=name)
-    checked = checked_partitions(context.partition_keys)
-    for check, (asset, _) in MART_CHECKS.items():
-        yield dg.AssetCheckResult(asset_key=asset, check_name=check, passed=not problems[check],
-                                  metadata={**checked, "violations": dg.MetadataValue.json(problems[check][:20])})
 
 
 def progress_metadata(key: str, tables: dict) -> dict[str, dict]:
@@ -106,13 +74,24 @@ def progress_metadata(key: str, tables: dict) -> dict[str, dict]:
     return metadata
 
 
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(name, description=text, kinds={"parquet"}, group_name="marts",
                      deps=["playback_sessions", "played_ranges", "video_catalog"])
         for name, text in PROGRESS_DESCRIPTIONS.items()
+    ] + [
+        dg.AssetSpec(
+            name, description=text, kinds={"parquet"}, group_name="marts",
+            deps=[dg.AssetDep("playback_sessions", partition_mapping=sessions_around), "played_ranges", "video_catalog",
+                  "ingest_audit", "events"]
+            + ["learner_course_progress"]  # course_daily's new and at-risk learners of the day
+            + ([dg.AssetDep(name, partition_mapping=previous_day)] if name in CHAINED_MARTS else []),
+        )
+        for name, text in DESCRIPTIONS.items()
     ],
-    check_specs=[dg.AssetCheckSpec(
+    check_specs=[dg.AssetCheckSpec(check, asset=asset, description=text) for check, (asset, text) in MART_CHECKS.items()]
+    + [dg.AssetCheckSpec(
         AT_RISK_CHECK, asset="learner_course_progress", blocking=False,
         description="Warns when a course's at_risk learners reach the alert share (ANALYTICS_AT_RISK_ALERT_SHARE, "
                     "default 25 %) of its enrolled learners (started, not completed).")],
@@ -120,36 +99,59 @@ def progress_metadata(key: str, tables: dict) -> dict[str, dict]:
     backfill_policy=single_run,
     can_subset=False,
 )
-def learner_progress(context: dg.AssetExecutionContext, lake: LakeResource):
-    """Per learner and video, and per learner and course, as of each built day; the week's course tables."""
+def marts_and_progress(context: dg.AssetExecutionContext, lake: LakeResource):
+    """Each partition day's learner progress (as of that day), then its daily marts, which read it."""
     storage, settings = lake.get_storage(), lake.get_settings()
-    share = settings.at_risk_alert_share
     days = [date.fromisoformat(k) for k in context.partition_keys]
-    built, tables = None, {}
+    sizes = file_sizes(storage, "events")
+    at_once = days_at_once([sizes.get(storage.partition_file("events", day), 0) for day in days])
+    memory_limit = memory_share(settings.duckdb_memory_limit, at_once)
+    problems: dict[str, list] = {check: [] for check in MART_CHECKS}
+    newest: dict = {}
 
-    def build(day: date) -> dict:
-        nonlocal built, tables
-        carried = tables if built == day - timedelta(days=1) else None  # the state this run just built
-        tables, built = progress_tables(storage, day, previous=carried, con=con), day
-        return tables
+    with ExitStack() as stack:  # on the way out: the progress thread stopped, then the connections closed
+        progress_con = stack.enter_context(marts_connection(storage, memory_limit))
+        marts_con = stack.enter_context(marts_connection(storage, memory_limit))
+        progress = stack.enter_context(closing(progress_days(storage, days, progress_con)))
+        if at_once > 1:  # small days: the next day's progress is built beside this day's marts
+            progress = stack.enter_context(closing(prefetched(progress, depth=1)))
+        draw = stack.enter_context(drawing_process(at_once > 1))
 
-    def written(day: date, day_tables: dict) -> dict:
-        write_progress_day(storage, day, day_tables)
-        return progress_metadata(day.isoformat(), day_tables)
+        def build(day: date) -> tuple[dict, dict]:
+            progress_day, day_progress = next(progress)
+            assert progress_day == day, (progress_day, day)
+            newest.update(day=day, tables=day_progress)
+            return day_progress, build_marts_day(storage, day, con=marts_con)
 
-    # A day's writes run beside the next day's SQL (which reads the state carried in memory).
-    with marts_connection(storage, settings.duckdb_memory_limit) as con:  # one for the run's days
-        for day, metadata in beside_next_day(days, build, written):
-            report_partition(context, day.isoformat(), metadata)
-    publish_progress(storage, built, tables)
-    alerts = at_risk_courses(tables["learner_course_progress"], share)  # as of the last day built
-    for name in PROGRESS_KEYS:
+        def checked_and_drawn(day: date, built: tuple[dict, dict]) -> tuple[dict, dict]:
+            day_progress, tables = built
+            metadata = {**progress_metadata(day.isoformat(), day_progress), **mart_metadata(tables, draw)}
+            return metadata, mart_problems(storage, day)
+
+        # A day's checks and pictures run beside the next day's build: mostly Python, on the other core.
+        for day, (metadata, day_problems) in beside_next_day(days, build, checked_and_drawn):
+            key = day.isoformat()
+            report_partition(context, key, metadata)
+            for check, bad in day_problems.items():
+                problems[check] += [[key] + r for r in bad]
+    publish_progress(storage, newest["day"], newest["tables"])
+    for name in PROGRESS_KEYS + MART_KEYS:
         yield dg.MaterializeResult(asset_key=name)
+    checked = checked_partitions(context.partition_keys)
+    for check, (asset, _) in MART_CHECKS.items():
+        yield dg.AssetCheckResult(asset_key=asset, check_name=check, passed=not problems[check],
+                                  metadata={**checked, "violations": dg.MetadataValue.json(problems[check][:20])})
+    yield at_risk_result(context.partition_keys[-1], storage, newest["tables"], settings.at_risk_alert_share)
+
+
+def at_risk_result(as_of: str, storage, progress: dict, share: float) -> dg.AssetCheckResult:
+    """The at-risk warning, from learner_course_progress as of the last day built."""
+    alerts = at_risk_courses(progress["learner_course_progress"], share)
     newest = max(storage.partition_days(PROGRESS_HISTORY))
-    yield dg.AssetCheckResult(
+    return dg.AssetCheckResult(
         asset_key="learner_course_progress", check_name=AT_RISK_CHECK, passed=not alerts,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"as_of": dg.MetadataValue.text(context.partition_keys[-1]),
+        metadata={"as_of": dg.MetadataValue.text(as_of),
                   "snapshot_as_of": dg.MetadataValue.text(newest.isoformat()),
                   "alert_share": dg.MetadataValue.float(share),
                   "courses": dg.MetadataValue.int(len(alerts)),

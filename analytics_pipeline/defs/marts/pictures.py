@@ -2,10 +2,16 @@
 and the distribution of the views' experience scores, as pictures.
 
 matplotlib (lib/charts.py) loads when a picture is drawn, not with the definitions: a command
-or code server that draws none does not pay its import (about 0.4 s).
+or code server that draws none does not pay its import (about 0.4 s). A range run of small days
+draws in a process of its own (`drawing_process`): matplotlib holds the GIL for as long as it
+draws, about 0.3 s a day, which would otherwise hold up the builds and Dagster beside it.
 """
 
 import base64
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 import dagster as dg
 import pyarrow as pa
@@ -14,6 +20,22 @@ import pyarrow.compute as pc
 from analytics_pipeline.defs.metadata import preview
 
 TOP = 5
+Draw = Callable[..., bytes]  # draw(chart, *args, **kwargs): the PNG of a lib/charts.py function
+
+
+def draw_here(chart: Callable[..., bytes], *args, **kwargs) -> bytes:
+    return chart(*args, **kwargs)
+
+
+@contextmanager
+def drawing_process(wanted: bool) -> Iterator[Draw]:
+    """A `Draw` that runs in one separate process (spawned: the run's threads are not forked)
+    when `wanted`, else in this one."""
+    if not wanted:
+        yield draw_here
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield lambda chart, *args, **kwargs: pool.submit(chart, *args, **kwargs).result()
 
 
 def _top(video_daily: pa.Table) -> list[dict]:
@@ -36,7 +58,8 @@ def _moment_text(m: dict) -> str:
     return f"dip {start}-{start + 10} s ({m['value'] * 100:.0f} % of its viewers leave)"
 
 
-def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table, key_moments: pa.Table | None = None) -> dg.MetadataValue:
+def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table, key_moments: pa.Table | None = None,
+                     draw: Draw = draw_here) -> dg.MetadataValue:
     """Retention per 10 s segment of the day's most viewed videos, one labelled band each (PNG, matplotlib),
     with each band's key moments marked (intro, spike, dip)."""
     top = [r["video_id"] for r in _top(video_daily)]
@@ -54,8 +77,8 @@ def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table, key_moments: pa.T
     marks = [{m["segment_index"]: m["kind"] for m in moments[v]} for v in top]
     from analytics_pipeline.lib.charts import heatmap_png
 
-    image = base64.b64encode(heatmap_png(rows, top, title="Retention of the day's most viewed videos",
-                                         marks=marks)).decode()
+    image = base64.b64encode(draw(heatmap_png, rows, top, title="Retention of the day's most viewed videos",
+                                  marks=marks)).decode()
     legend = "\n".join(
         f"{i + 1}. `{v}`" + (": " + "; ".join(_moment_text(m) for m in moments[v]) if moments[v] else "")
         for i, v in enumerate(top)
@@ -65,7 +88,7 @@ def heatmap_markdown(heatmap: pa.Table, video_daily: pa.Table, key_moments: pa.T
     )
 
 
-def experience_scores_markdown(distribution: pa.Table) -> dg.MetadataValue:
+def experience_scores_markdown(distribution: pa.Table, draw: Draw = draw_here) -> dg.MetadataValue:
     """The day's views per 10-point bucket of each experience score: a bar chart of
     experience_score and a table of all four (`marts/day_experience_scores`)."""
     counts: dict[str, dict] = {}
@@ -76,8 +99,8 @@ def experience_scores_markdown(distribution: pa.Table) -> dg.MetadataValue:
     buckets = list(range(0, 100, 10))
     from analytics_pipeline.lib.charts import bars_png
 
-    image = base64.b64encode(bars_png([counts.get("experience_score", {}).get(b, 0) for b in buckets],
-                                      [f"{b}-{b + 10}" for b in buckets], "experience_score", "views")).decode()
+    image = base64.b64encode(draw(bars_png, [counts.get("experience_score", {}).get(b, 0) for b in buckets],
+                                  [f"{b}-{b + 10}" for b in buckets], "experience_score", "views")).decode()
     names = ["playback_success_score", "startup_score", "smoothness_score", "experience_score"]
     lines = ["| score | " + " | ".join(f"{b}-{b + 10}" for b in buckets) + " | none |",
              "|---|" + "---|" * (len(buckets) + 1)]
