@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from datetime import date, timedelta
 
+import dagster as dg
+
 from analytics_pipeline.lib.generator import generate
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.settings import load_settings
@@ -36,3 +38,19 @@ def test_range_backfill_equals_day_by_day_runs(tmp_path, monkeypatch):
         assert backfill[table] == daily[table], table
     counters = lake_rows(roots["backfill"], "video_counters", "date = DATE '2026-04-01'")
     assert counters and all(r["views_month_to_date"] == r["views_today"] for r in counters)  # 1 April
+
+    # each partition's pictures and progress figures: the range run drew them in a process of its
+    # own (small days), the single-day runs in theirs, and Dagster recorded the same for both
+    with dg.DagsterInstance.get() as instance:
+        for asset, key in [("video_heatmap_daily", "heatmap"), ("qoe_daily", "experience_scores"),
+                           ("viewer_progress", "state_as_of")]:
+            records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset)), limit=100).records
+            for day in DAYS:
+                values = [r.asset_materialization.metadata[key].value for r in records if r.partition_key == str(day)]
+                # newest first: the last single-day run that built the day (a run rebuilds the day
+                # before, with its late events) ... the range run's, the first
+                assert len(values) >= 2 and values[0] == values[-1], (asset, day)
+                if key == "state_as_of":
+                    assert values[0] == str(day)
+                else:
+                    assert "data:image/png;base64," in values[0]

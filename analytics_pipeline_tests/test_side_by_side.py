@@ -82,3 +82,15 @@ def test_a_days_work_beside_runs_while_the_next_day_is_built_and_comes_back_in_o
 
     assert list(beside_next_day(DAYS, build, beside)) == [(day, day.toordinal() + 1) for day in DAYS]
     assert built == DAYS
+
+
+def test_a_drawing_process_draws_elsewhere_what_this_process_draws():
+    from analytics_pipeline.defs.marts.pictures import drawing_process
+    from analytics_pipeline.lib.charts import bars_png
+
+    args = ([3, 1, 4], ["0-10", "10-20", "20-30"], "experience_score", "views")
+    with drawing_process(True) as draw:
+        assert draw(os.getpid) != os.getpid()
+        assert draw(bars_png, *args) == bars_png(*args)
+    with drawing_process(False) as draw:
+        assert draw(os.getpid) == os.getpid()
