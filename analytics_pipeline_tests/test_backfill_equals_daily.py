@@ -40,11 +40,12 @@ def test_range_backfill_equals_day_by_day_runs(tmp_path, monkeypatch):
     assert counters and all(r["views_month_to_date"] == r["views_today"] for r in counters)  # 1 April
 
     # each partition's pictures and progress figures: the range run drew them in a process of its
-    # own (small days), the single-day runs in theirs, and Dagster recorded the same for both
+    # own (a week of small days), the single-day runs in theirs, and Dagster recorded the same for both
     with dg.DagsterInstance.get() as instance:
         for asset, key in [("video_heatmap_daily", "heatmap"), ("qoe_daily", "experience_scores"),
                            ("viewer_progress", "state_as_of")]:
-            records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset)), limit=100).records
+            wanted = dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset))
+            records = instance.fetch_materializations(wanted, limit=100).records
             for day in DAYS:
                 values = [r.asset_materialization.metadata[key].value for r in records if r.partition_key == str(day)]
                 # newest first: the last single-day run that built the day (a run rebuilds the day

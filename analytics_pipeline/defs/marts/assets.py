@@ -3,7 +3,8 @@ learners and courses.
 
 One asset step builds them all, day after day: a day's learner progress first (course_daily reads
 it), then its daily marts. In a range run of small days the next day's progress is built beside
-this day's marts, and a day's pictures and checks beside the next day's build.
+this day's marts, and a day's pictures and checks beside the next day's build (the pictures in a
+process of their own from a week of days on).
 """
 
 from contextlib import ExitStack, closing
@@ -12,7 +13,8 @@ from datetime import date
 import dagster as dg
 
 from analytics_pipeline.defs.marts.pictures import (
-    Draw, draw_here, drawing_process, experience_scores_markdown, heatmap_markdown, top_videos_markdown,
+    DRAWING_PROCESS_DAYS, Draw, draw_here, drawing_process, experience_scores_markdown, heatmap_markdown,
+    top_videos_markdown,
 )
 from analytics_pipeline.defs.metadata import checked_partitions, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
@@ -115,7 +117,7 @@ def marts_and_progress(context: dg.AssetExecutionContext, lake: LakeResource):
         progress = stack.enter_context(closing(progress_days(storage, days, progress_con)))
         if at_once > 1:  # small days: the next day's progress is built beside this day's marts
             progress = stack.enter_context(closing(prefetched(progress, depth=1)))
-        draw = stack.enter_context(drawing_process(at_once > 1))
+        draw = stack.enter_context(drawing_process(at_once > 1 and len(days) >= DRAWING_PROCESS_DAYS))
 
         def build(day: date) -> tuple[dict, dict]:
             progress_day, day_progress = next(progress)

@@ -2,9 +2,9 @@
 and the distribution of the views' experience scores, as pictures.
 
 matplotlib (lib/charts.py) loads when a picture is drawn, not with the definitions: a command
-or code server that draws none does not pay its import (about 0.4 s). A range run of small days
-draws in a process of its own (`drawing_process`): matplotlib holds the GIL for as long as it
-draws, about 0.3 s a day, which would otherwise hold up the builds and Dagster beside it.
+or code server that draws none does not pay its import (about 0.4 s). A range run of a week or more
+of small days draws in a process of its own (`drawing_process`): matplotlib holds the GIL for as
+long as it draws, about 0.3 s a day, which would otherwise hold up the builds and Dagster beside it.
 """
 
 import base64
@@ -20,6 +20,9 @@ import pyarrow.compute as pc
 from analytics_pipeline.defs.metadata import preview
 
 TOP = 5
+# Starting the drawing process costs about 0.8 s (1.4 s under the CLI, whose module it imports
+# again), once per run; the pictures hold the GIL about 0.3 s a day. Worth it from a week of days.
+DRAWING_PROCESS_DAYS = 7
 Draw = Callable[..., bytes]  # draw(chart, *args, **kwargs): the PNG of a lib/charts.py function
 
 
