@@ -10,30 +10,18 @@ checkout's folder with PYTHONPATH set to it. It rewrites those days' partitions.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kept_lake import lake_range  # also puts the checkout on sys.path
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("base", help="a kept benchmark folder (holding data/)")
-    p.add_argument("start", type=date.fromisoformat)
-    p.add_argument("end", type=date.fromisoformat)
-    p.add_argument("--repeat", type=int, default=2)
-    args = p.parse_args()
+    args, storage, days = lake_range(__doc__.splitlines()[0], repeat=True)
 
     from analytics_pipeline.lib.ingest.events_day import build_events_day
     from analytics_pipeline.lib.ingest.staged import arrivals_by_event_day
-    from analytics_pipeline.lib.storage import Storage
-
-    storage = Storage(str(Path(args.base) / "data"))
     by_day = arrivals_by_event_day(storage)
-    days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
     print("arrivals a day:", [len(by_day.get(day, [])) for day in days])
     for _ in range(args.repeat):
         started = time.perf_counter()

@@ -11,17 +11,15 @@ are (`publish=False`). The two ways alternate `--repeat` times; each must return
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kept_lake import lake_range  # also puts the checkout on sys.path
 
 
 def build_days(storage, days: list[date], shared: bool) -> dict:
-    """Every day's marts, then every day's progress (carried from the day before), as the two assets do."""
+    """Every day's marts, then every day's progress (carried from the day before), each on the connection given."""
     from analytics_pipeline.lib.marts_day import build_marts_day, build_progress_day, marts_connection
 
     out, previous = {}, None
@@ -36,17 +34,8 @@ def build_days(storage, days: list[date], shared: bool) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("base", help="a kept benchmark folder (holding data/)")
-    p.add_argument("start", type=date.fromisoformat)
-    p.add_argument("end", type=date.fromisoformat)
-    p.add_argument("--repeat", type=int, default=2)
-    args = p.parse_args()
+    args, storage, days = lake_range(__doc__.splitlines()[0], repeat=True)
 
-    from analytics_pipeline.lib.storage import Storage
-
-    storage = Storage(str(Path(args.base) / "data"))
-    days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
     results, same = {}, True
     for _ in range(args.repeat):
         for shared in (False, True):

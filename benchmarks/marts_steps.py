@@ -12,14 +12,11 @@ rewrites those days' partitions with what they already hold and leaves the snaps
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
-from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kept_lake import lake_range  # also puts the checkout on sys.path
 
 SECONDS: collections.Counter = collections.Counter()
 
@@ -39,11 +36,7 @@ def timed(module, name: str, label=None) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("base", help="a kept benchmark folder (holding data/)")
-    p.add_argument("start", type=date.fromisoformat)
-    p.add_argument("end", type=date.fromisoformat)
-    args = p.parse_args()
+    args, storage, days = lake_range(__doc__.splitlines()[0])
 
     from analytics_pipeline.lib import duck, marts, marts_day
     from analytics_pipeline.lib.storage import Storage
@@ -56,8 +49,6 @@ def main() -> None:
         timed(marts_day, name)
     timed(Storage, "write_partition", lambda a: f"write {a[1]}")
 
-    storage = Storage(str(Path(args.base) / "data"))
-    days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
     with marts_day.marts_connection(storage) as con:
         for day in days:
             started = time.perf_counter()
