@@ -8,9 +8,7 @@ long as it draws, about 0.3 s a day, which would otherwise hold up the builds an
 """
 
 import base64
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 import dagster as dg
@@ -18,10 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics_pipeline.defs.metadata import preview
+from analytics_pipeline.lib.child_process import ChildProcess
 
 TOP = 5
-# Starting the drawing process costs about 0.8 s (1.4 s under the CLI, whose module it imports
-# again), once per run; the pictures hold the GIL about 0.3 s a day. Worth it from a week of days.
+# Starting the drawing process costs about 0.8 s, once per run; the pictures hold the GIL about
+# 0.3 s a day. Worth it from a week of days.
 DRAWING_PROCESS_DAYS = 7
 Draw = Callable[..., bytes]  # draw(chart, *args, **kwargs): the PNG of a lib/charts.py function
 
@@ -32,13 +31,13 @@ def draw_here(chart: Callable[..., bytes], *args, **kwargs) -> bytes:
 
 @contextmanager
 def drawing_process(wanted: bool) -> Iterator[Draw]:
-    """A `Draw` that runs in one separate process (spawned: the run's threads are not forked)
-    when `wanted`, else in this one."""
+    """A `Draw` that runs in one separate process (`lib/child_process`: a fresh interpreter, so
+    neither the run's threads nor its `__main__` come along) when `wanted`, else in this one."""
     if not wanted:
         yield draw_here
         return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield lambda chart, *args, **kwargs: pool.submit(chart, *args, **kwargs).result()
+    with ChildProcess() as child:
+        yield child.call
 
 
 def _top(video_daily: pa.Table) -> list[dict]:

@@ -1,0 +1,88 @@
+"""Calls of module-level functions in a Python process of our own, one at a time.
+
+The child is `python -m analytics_pipeline.lib.child_process`, not a `multiprocessing` spawn:
+spawn runs the parent's `__main__` again in the child, so a user's script that calls the runner
+without an `if __name__ == "__main__":` guard would run itself a second time (writing data) and then
+fail. This child imports only this module and what the calls it is sent need. Calls and their
+results travel pickled over its stdin and stdout (`multiprocessing.connection` frames them); what
+the child prints goes to its stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import traceback
+from multiprocessing.connection import Connection
+
+
+class ChildProcessError(RuntimeError):
+    """A call failed in the child, or the child ended."""
+
+
+class ChildProcess:
+    """`call(fn, *args, **kwargs)` runs `fn` (a module-level function) in the child; a context manager."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, env=env)
+        self._requests = Connection(os.dup(self._proc.stdin.fileno()), readable=False)
+        self._replies = Connection(os.dup(self._proc.stdout.fileno()), writable=False)
+        self._proc.stdin.close()
+        self._proc.stdout.close()
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def call(self, fn, *args, **kwargs):
+        with self._lock:
+            try:
+                self._requests.send((fn, args, kwargs))
+                ok, value = self._replies.recv()
+            except (EOFError, OSError) as exc:
+                raise ChildProcessError(f"the child process ended (exit code {self._proc.poll()}) "
+                                        f"during {fn.__name__}") from exc
+        if not ok:
+            raise ChildProcessError(f"{fn.__name__} failed in the child process:\n{value}")
+        return value
+
+    def close(self) -> None:
+        self._requests.close()  # the child reads the end of its input and exits
+        try:
+            self._proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._replies.close()
+
+    def __enter__(self) -> ChildProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def serve() -> None:
+    """The child's loop: answer each call read from stdin on stdout until stdin ends."""
+    requests = Connection(os.dup(0), writable=False)
+    replies = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # anything printed from here on goes to stderr, never into the replies
+    while True:
+        try:
+            fn, args, kwargs = requests.recv()
+        except EOFError:
+            return
+        try:
+            reply = (True, fn(*args, **kwargs))
+        except Exception as exc:  # sent back whole, raised in the parent
+            reply = (False, "".join(traceback.format_exception(exc)))
+        replies.send(reply)
+
+
+if __name__ == "__main__":
+    serve()
