@@ -3,22 +3,39 @@
 Dagster's `SqliteEventLogStorage` creates an engine for every connection it opens, which also
 empties SQLAlchemy's cache of compiled statements: each event a run stores (two per asset and
 partition) compiles its INSERTs afresh. A range run of the marts stores about 30 events a day
-(benchmarks/README.md, "Where a backfill day goes"). The CLI's instance (instance.py) uses the
-classes below instead of Dagster's when the instance keeps its storage in SQLite: the same files,
-tables and locking (connections are still opened and closed for each use, `NullPool`), so
+(benchmarks/README.md, "Where a backfill day goes"). It also pays, per run, for alembic reading
+its migration scripts twice to stamp the run's new database file, and per asset event for looking
+up tables and columns that, once there, stay. The CLI's instance (instance.py) uses the classes
+below instead of Dagster's when the instance keeps its storage in SQLite: the same files, tables,
+stamps and locking (connections are still opened and closed for each use, `NullPool`), so
 `dagster dev` with Dagster's own classes reads what the CLI wrote.
 """
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 from contextlib import contextmanager
 from typing import Iterator
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from dagster._core.storage.event_log.schema import SqlEventLogStorageMetadata
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._core.storage.sql import get_alembic_config, safe_commit
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, exc as db_exc, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
+
+
+@functools.cache
+def _event_log_migrations() -> ScriptDirectory:
+    """Dagster's alembic scripts for the event log, read once per process (revision map loaded)."""
+    scripts = ScriptDirectory.from_config(get_alembic_config(sqlite_event_log.__file__))
+    scripts.get_current_head()
+    return scripts
 
 
 class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
@@ -34,6 +51,37 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn:
                 with conn.begin():
                     yield conn
+
+    def _initdb(self, engine: Engine, for_index_shard: bool = False) -> None:
+        """Dagster's initialisation (tables, WAL, the alembic stamp of the head revision) with the
+        migration scripts read once per process; Dagster's own, with its retries, if that fails
+        (another process initialising the same file) and for a new index."""
+        if not for_index_shard:
+            try:
+                with engine.connect() as connection:
+                    context = MigrationContext.configure(connection)
+                    if context.get_current_revision() is None:
+                        SqlEventLogStorageMetadata.create_all(engine)
+                        connection.execute(text("PRAGMA journal_mode=WAL;"))
+                        context.stamp(_event_log_migrations(), "head")
+                        safe_commit(connection)
+                return
+            except (db_exc.DatabaseError, sqlite3.DatabaseError):
+                pass
+        super()._initdb(engine, for_index_shard=for_index_shard)
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks for each asset event; a table, once there, stays."""
+        present = self.__dict__.setdefault("_tables_present", set())
+        if table_name not in present and super().has_table(table_name):
+            present.add(table_name)
+        return table_name in present
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        present = self.__dict__.setdefault("_asset_key_columns_present", set())
+        if column_name not in present and super()._has_asset_key_col_on_connection(conn, column_name):
+            present.add(column_name)
+        return column_name in present
 
     def _engine(self, shard: str) -> Engine:
         engines = self.__dict__.setdefault("_engines", {})

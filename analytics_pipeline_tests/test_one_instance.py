@@ -112,3 +112,29 @@ def test_the_cli_writes_dagsters_sqlite_files_through_its_own_class_and_dagster_
         records = dev.fetch_materializations(dg.AssetKey("counted"), limit=5).records
         assert {r.partition_key: r.asset_materialization.metadata["dagster/row_count"].value for r in records} == \
             {"2026-03-02": 2, "2026-03-03": 3}
+
+
+def _shard(storage_class, folder: Path) -> tuple:
+    import sqlite3
+
+    storage = storage_class(str(folder))
+    with storage.run_connection("a-run"):
+        pass
+    with sqlite3.connect(folder / "a-run.db") as db:
+        return (sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()),
+                db.execute("SELECT version_num FROM alembic_version").fetchall(),
+                db.execute("PRAGMA journal_mode").fetchall())
+
+
+def test_a_run_database_the_cli_creates_is_the_one_dagster_creates(tmp_path):
+    # the CLI's class stamps a run's new file with alembic's scripts read once per process
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from analytics_pipeline.instance_storage import KeptEngineSqliteEventLogStorage
+
+    ours, dagsters = _shard(KeptEngineSqliteEventLogStorage, tmp_path / "cli"), _shard(SqliteEventLogStorage, tmp_path / "dagster")
+    assert ours == dagsters
+    assert ours[1] and ours[2] == [("wal",)]
+    storage = KeptEngineSqliteEventLogStorage(str(tmp_path / "cli"))
+    assert storage.has_table("event_logs") and storage.has_table("event_logs")  # the second from what it saw
+    assert not storage.has_table("no_such_table")
