@@ -1,4 +1,4 @@
-"""The drawing process: a child interpreter that runs the calls sent to it, and never the parent's script."""
+"""Child processes of our own (pictures, report pages, generator chunks): they run the calls sent to them, never the parent's script."""
 
 from __future__ import annotations
 
@@ -42,3 +42,20 @@ def test_a_child_that_dies_is_reported_not_waited_on():
     with ChildProcess() as child:
         with pytest.raises(ChildProcessError, match="ended"):
             child.call(os._exit, 3)
+
+
+def _pid_after(seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_map_in_children_keeps_the_order_and_uses_every_child():
+    from analytics_pipeline.lib.child_process import map_in_children
+
+    assert map_in_children(math.sqrt, [16, 1, 9, 4], 2) == [4.0, 1.0, 3.0, 2.0]
+    pids = map_in_children(_pid_after, [0.3] * 4, 2)
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    with pytest.raises(ChildProcessError, match="math domain error"):
+        map_in_children(math.sqrt, [1, -1], 2)

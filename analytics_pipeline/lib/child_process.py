@@ -1,11 +1,12 @@
-"""Calls of module-level functions in a Python process of our own, one at a time.
+"""Calls of module-level functions in Python processes of our own: the pictures of a range run,
+the report's pages, the generator's chunks.
 
-The child is `python -m analytics_pipeline.lib.child_process`, not a `multiprocessing` spawn:
+A child is `python -m analytics_pipeline.lib.child_process`, not a `multiprocessing` spawn:
 spawn runs the parent's `__main__` again in the child, so a user's script that calls the runner
 without an `if __name__ == "__main__":` guard would run itself a second time (writing data) and then
-fail. This child imports only this module and what the calls it is sent need. Calls and their
-results travel pickled over its stdin and stdout (`multiprocessing.connection` frames them); what
-the child prints goes to its stderr.
+fail; `fork` would copy locks held by DuckDB's, pyarrow's or Dagster's threads. A child imports
+only this module and what the calls it is sent need. Calls and their results travel pickled over
+its stdin and stdout (`multiprocessing.connection` frames them); what it prints goes to stderr.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import subprocess
 import sys
 import threading
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
+from queue import SimpleQueue
 
 
 class ChildProcessError(RuntimeError):
@@ -46,9 +49,9 @@ class ChildProcess:
                 ok, value = self._replies.recv()
             except (EOFError, OSError) as exc:
                 raise ChildProcessError(f"the child process ended (exit code {self._proc.poll()}) "
-                                        f"during {fn.__name__}") from exc
+                                        f"during {_name(fn)}") from exc
         if not ok:
-            raise ChildProcessError(f"{fn.__name__} failed in the child process:\n{value}")
+            raise ChildProcessError(f"{_name(fn)} failed in the child process:\n{value}")
         return value
 
     def close(self) -> None:
@@ -65,6 +68,32 @@ class ChildProcess:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _name(fn) -> str:
+    return getattr(getattr(fn, "func", fn), "__name__", repr(fn))  # a partial names its function
+
+
+def map_in_children(fn, items: list, workers: int) -> list:
+    """`[fn(item) for item in items]`, computed in `workers` child processes at once."""
+    children: SimpleQueue = SimpleQueue()
+    started = [ChildProcess() for _ in range(min(workers, len(items)))]
+    for child in started:
+        children.put(child)
+
+    def in_a_child(item):
+        child = children.get()
+        try:
+            return child.call(fn, item)
+        finally:
+            children.put(child)
+
+    try:
+        with ThreadPoolExecutor(len(started)) as threads:
+            return list(threads.map(in_a_child, items))
+    finally:
+        for child in started:
+            child.close()
 
 
 def serve() -> None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date
 from pathlib import Path
 
 import duckdb
 from markupsafe import escape
 
+from analytics_pipeline.lib.child_process import map_in_children
 from analytics_pipeline.report import sections_course, sections_creator, sections_platform, sections_video
 from analytics_pipeline.report.data import ReportData
 from analytics_pipeline.report.model import Page, safe_name
@@ -117,7 +117,7 @@ def build_site(con: duckdb.DuckDBPyConnection, start: date, end: date, output: P
                        {k: sorted(v) for k, v in left_out.items()})
 
 
-def _write_chunk(output: Path, pages: list[Page], linked: dict[str, set], built: str) -> None:
+def _write_chunk(output: Path, linked: dict[str, set], built: str, pages: list[Page]) -> None:
     for page in pages:
         write_page(output, page, linked, built)
 
@@ -126,12 +126,9 @@ def write_pages(output: Path, pages: list[Page], linked: dict[str, set], built: 
     """Draw and write the pages, in parallel worker processes when there are many (charts take the time)."""
     workers = min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     if workers < 2 or len(pages) < PAGES_PER_WORKER:
-        return _write_chunk(output, pages, linked, built)
+        return _write_chunk(output, linked, built, pages)
     chunks = [pages[i::workers * 4] for i in range(workers * 4)]
-    # spawned workers: the parent holds DuckDB's threads, which a forked child must not inherit
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for done in [pool.submit(_write_chunk, output, chunk, linked, built) for chunk in chunks]:
-            done.result()
+    map_in_children(partial(_write_chunk, output, linked, built), chunks, workers)
 
 
 def _replace(output: Path, staging: Path) -> None:
