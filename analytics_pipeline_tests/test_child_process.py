@@ -30,6 +30,23 @@ def test_a_script_without_a_main_guard_runs_once_with_a_drawing_process(tmp_path
     assert marker.read_text() == "ran\n"
 
 
+def test_a_child_imports_from_the_parents_path_not_from_its_working_folder(tmp_path):
+    # `python -m` would put the working folder first: a module there would shadow the parent's
+    for folder in ("script", "cwd"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "probe.py").write_text(f"def where():\n    return {folder!r}\n")
+    (tmp_path / "script" / "main.py").write_text(
+        "import probe\n"
+        "from analytics_pipeline.lib.child_process import ChildProcess\n"
+        "with ChildProcess() as child:\n"
+        "    print(probe.where(), child.call(probe.where))\n"
+    )
+    done = subprocess.run([sys.executable, str(tmp_path / "script" / "main.py")], cwd=tmp_path / "cwd",
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["script", "script"]
+
+
 def test_a_failed_call_raises_with_the_childs_traceback_and_the_child_goes_on():
     with ChildProcess() as child:
         with pytest.raises(ChildProcessError, match="math domain error"):

@@ -5,8 +5,10 @@ A child is `python -m analytics_pipeline.lib.child_process`, not a `multiprocess
 spawn runs the parent's `__main__` again in the child, so a user's script that calls the runner
 without an `if __name__ == "__main__":` guard would run itself a second time (writing data) and then
 fail; `fork` would copy locks held by DuckDB's, pyarrow's or Dagster's threads. A child imports
-only this module and what the calls it is sent need. Calls and their results travel pickled over
-its stdin and stdout (`multiprocessing.connection` frames them); what it prints goes to stderr.
+only this module and what the calls it is sent need, from the parent's `sys.path` (sent first, as
+spawn does: neither the child's working folder nor its own PYTHONPATH come first). Calls and their
+results travel pickled over its stdin and stdout (`multiprocessing.connection` frames them); what
+it prints goes to stderr.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
+from pathlib import Path
 from queue import SimpleQueue
+
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # where this module's package was imported from
 
 
 class ChildProcessError(RuntimeError):
@@ -29,14 +34,15 @@ class ChildProcess:
     """`call(fn, *args, **kwargs)` runs `fn` (a module-level function) in the child; a context manager."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self._proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, env=env)
+        # -P: nothing before the parent's path (Python 3.11+); PYTHONPATH: this module, found where the parent found it
+        self._proc = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": _PACKAGE_PARENT})
         self._requests = Connection(os.dup(self._proc.stdin.fileno()), readable=False)
         self._replies = Connection(os.dup(self._proc.stdout.fileno()), writable=False)
         self._proc.stdin.close()
         self._proc.stdout.close()
         self._lock = threading.Lock()
+        self._requests.send([os.getcwd() if entry == "" else entry for entry in sys.path])
 
     @property
     def pid(self) -> int:
@@ -101,6 +107,7 @@ def serve() -> None:
     requests = Connection(os.dup(0), writable=False)
     replies = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # anything printed from here on goes to stderr, never into the replies
+    sys.path[:] = requests.recv()
     while True:
         try:
             fn, args, kwargs = requests.recv()
