@@ -72,6 +72,7 @@ def test_map_in_children_keeps_the_order_and_uses_every_child():
     from analytics_pipeline.lib.child_process import map_in_children
 
     assert map_in_children(math.sqrt, [16, 1, 9, 4], 2) == [4.0, 1.0, 3.0, 2.0]
+    assert map_in_children(math.sqrt, [], 2) == []
     pids = map_in_children(_pid_after, [0.3] * 4, 2)
     assert len(set(pids)) == 2 and os.getpid() not in pids
     with pytest.raises(ChildProcessError, match="math domain error"):

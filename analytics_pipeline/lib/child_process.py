@@ -81,7 +81,10 @@ def _name(fn) -> str:
 
 
 def map_in_children(fn, items: list, workers: int) -> list:
-    """`[fn(item) for item in items]`, computed in `workers` child processes at once."""
+    """`[fn(item) for item in items]`, computed in `workers` child processes at once, each child
+    taking the next item when it is free."""
+    if not items:
+        return []
     children: SimpleQueue = SimpleQueue()
     started = [ChildProcess() for _ in range(min(workers, len(items)))]
     for child in started:

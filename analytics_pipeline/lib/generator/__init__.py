@@ -3,7 +3,8 @@
 `generate` writes the catalog CSVs and the player-event NDJSON files of player-events.md for a
 range of days. The same seed gives byte-identical files. Events are simulated view by view and
 streamed to several files per day, so ten million events a day never sit in memory at once;
-chunks of work are independent (own sub-seed) and run in parallel processes when large.
+chunks of work are independent (own sub-seed) and run in child processes when large
+(`lib/child_process.py`, each child taking the next chunk when it is free).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from ..child_process import map_in_children
 from ..storage import Storage
 from .catalog import build_catalog, catalog_files
 from .chunk import DAY_MS, ChunkPlan, ChunkResult, run_chunk, window_bounds, window_weight
 from .lines import day_ms, ms_day
-from .parallel import run_in_processes
 
 __all__ = ["GenerateSummary", "generate", "last_days"]
 
@@ -128,7 +129,7 @@ def generate(storage: Storage, start: date, end: date, events_per_day: int, seed
     if workers <= 1:
         results = [run_chunk(plan) for plan in plans]
     else:
-        results = run_in_processes(plans, workers)
+        results = map_in_children(run_chunk, plans, workers)
     for part in results:
         _merge(summary, part)
 
