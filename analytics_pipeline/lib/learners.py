@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from analytics_pipeline.lib.duck import load_sql
+from analytics_pipeline.lib.duck import arrow_of, load_sql
 from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS, conform
 
 LEARNER_TABLES = ("learner_course_progress", "course_attendance_weekly", "course_cohorts")
@@ -41,12 +41,12 @@ def build_learner_tables(con: duckdb.DuckDBPyConnection, day: date, viewer_progr
         raise ValueError(f"learner_course_progress state is already as of {applied_until}; building {day} "
                          f"needs the state as of {day - timedelta(days=1)}")
     con.register("viewer_progress_now", viewer_progress)
-    state = conform(con.sql(load_sql("marts/learner_course_progress")).to_arrow_table(),
+    state = conform(arrow_of(con, load_sql("marts/learner_course_progress")),
                     MART_SCHEMAS["learner_course_progress"])
     con.register("learner_course_progress_now", state)
     out = {"learner_course_progress": state}
     for name in WEEKLY_TABLES:
-        out[name] = conform(con.sql(load_sql(f"marts/{name}")).to_arrow_table(), MART_SCHEMAS[name])
+        out[name] = conform(arrow_of(con, load_sql(f"marts/{name}")), MART_SCHEMAS[name])
     return out
 
 

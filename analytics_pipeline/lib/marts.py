@@ -29,7 +29,7 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from analytics_pipeline.lib.duck import load_sql
+from analytics_pipeline.lib.duck import arrow_of, load_sql
 from analytics_pipeline.lib.marts_schemas import MART_SCHEMAS, conform
 
 
@@ -154,7 +154,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, day: date) -> None:
 
 def _run(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
     query = f"SELECT * FROM {_MODEL_MARTS[name]}" if name in _MODEL_MARTS else load_sql(f"marts/{name}")
-    return conform(con.sql(query).to_arrow_table(), MART_SCHEMAS[name])
+    return conform(arrow_of(con, query), MART_SCHEMAS[name])
 
 
 def build_daily_marts(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, pa.Table]:
@@ -181,10 +181,9 @@ def build_day_insights(con: duckdb.DuckDBPyConnection, marts: dict[str, pa.Table
         con.register(f"__{name}_day", marts[name])
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, getvariable('mart_day') AS date FROM __{name}_day")
     create_macros_once(con, "warehouse/retention_macros")
-    moments = con.sql("SELECT * FROM key_moments(getvariable('mart_day'), getvariable('mart_day'))")
     return {
-        "key_moments": moments.to_arrow_table(),
-        "experience_scores": con.sql(load_sql("marts/day_experience_scores")).to_arrow_table(),
+        "key_moments": arrow_of(con, "SELECT * FROM key_moments(getvariable('mart_day'), getvariable('mart_day'))"),
+        "experience_scores": arrow_of(con, load_sql("marts/day_experience_scores")),
     }
 
 
