@@ -88,9 +88,11 @@ def arrow_of(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
     and windows over almost nothing). The result's extra copy DuckDB warns of costs less for
     results of a mart's size (tens of thousands of rows at 100 k events a day).
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
-        return con.execute(query).to_arrow_table()
+    # that one warning silenced for the process, again on each call (pytest resets the filters
+    # for each test): `warnings.catch_warnings` is not thread-safe, and the marts, the progress
+    # built ahead and the pictures' checks call this from three threads at once
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+    return con.execute(query).to_arrow_table()
 
 
 def sql_string(text: str) -> str:
