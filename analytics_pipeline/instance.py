@@ -75,9 +75,14 @@ _DAGSTER_SQLITE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage
 
 def _with_kept_engines(ref: InstanceRef) -> InstanceRef:
     """The same instance, its SQLite storage (if it is Dagster's) read and written through
-    instance_storage.py's classes: the same files, fewer statements compiled."""
+    instance_storage.py's classes: the same files, fewer statements compiled, a run's planned
+    events stored in one transaction per file."""
     data = ref.storage_data
     if data is None or (data.module_name, data.class_name) != _DAGSTER_SQLITE:
         return ref
     kept = ConfigurableClassData("analytics_pipeline.instance_storage", "KeptEngineSqliteStorage", data.config_yaml)
-    return ref._replace(storage_data=kept)
+    ref = ref._replace(storage_data=kept)
+    if ref.custom_instance_class_data is None:  # an instance class of the user's own stays
+        ref = ref._replace(custom_instance_class_data=ConfigurableClassData(
+            "analytics_pipeline.instance_storage", "KeptEngineInstance", "{}\n"))
+    return ref

@@ -138,3 +138,54 @@ def test_a_run_database_the_cli_creates_is_the_one_dagster_creates(tmp_path):
     storage = KeptEngineSqliteEventLogStorage(str(tmp_path / "cli"))
     assert storage.has_table("event_logs") and storage.has_table("event_logs")  # the second from what it saw
     assert not storage.has_table("no_such_table")
+
+
+def _range_run_rows(instance: dg.DagsterInstance, home: Path) -> tuple:
+    """A range run of a partitioned asset with a check, stored by `instance`; then what its two
+    SQLite files hold, read back with sqlite3 (ids, run ids and times left out)."""
+    import sqlite3
+
+    @dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-03-01"), backfill_policy=dg.BackfillPolicy.single_run(),
+              check_specs=[dg.AssetCheckSpec("positive", asset="counted")])
+    def counted(context) -> dg.MaterializeResult:
+        for key in context.partition_keys:  # as the pipeline's assets report each partition
+            context.add_asset_metadata({"dagster/row_count": int(key[-2:])}, partition_key=key)
+        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(passed=True)])
+
+    tags = {"dagster/asset_partition_range_start": "2026-03-02", "dagster/asset_partition_range_end": "2026-03-06"}
+    result = dg.materialize([counted], instance=instance, tags=tags)
+    assert result.success
+    runs = home / "history" / "runs"
+    with sqlite3.connect(runs / f"{result.run_id}.db") as db:
+        run_rows = db.execute("SELECT dagster_event_type, asset_key, partition, step_key FROM event_logs ORDER BY id").fetchall()
+    with sqlite3.connect(runs / "index.db") as db:
+        index_rows = sorted(db.execute("SELECT coalesce(dagster_event_type, ''), coalesce(asset_key, ''), "
+                                       "coalesce(partition, ''), coalesce(step_key, '') FROM event_logs").fetchall())
+        asset_keys = db.execute("SELECT asset_key, last_materialization IS NOT NULL, last_run_id IS NOT NULL, "
+                                "cached_status_data IS NULL FROM asset_keys ORDER BY asset_key").fetchall()
+        checks = db.execute("SELECT check_name, partition, execution_status FROM asset_check_executions "
+                            "ORDER BY id").fetchall()
+    planned = instance.get_event_records(dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+                                                               dg.AssetKey("counted")))
+    return run_rows, index_rows, asset_keys, checks, sorted(r.partition_key for r in planned)
+
+
+def test_a_runs_planned_events_stored_as_one_batch_are_the_rows_dagster_stores_one_by_one(tmp_path, monkeypatch):
+    from analytics_pipeline.instance import instance_for
+    from analytics_pipeline.instance_storage import KeptEngineInstance
+
+    homes = {name: tmp_path / name for name in ("cli", "dagster")}
+    for home in homes.values():
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(homes["cli"]))
+    with instance_for(load_settings()) as cli:
+        assert isinstance(cli, KeptEngineInstance) and cli._get_event_batch_size() > 0
+        ours = _range_run_rows(cli, homes["cli"])
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(homes["dagster"]))) as dagster:  # Dagster's classes
+        assert type(dagster).__name__ == "DagsterInstance" and dagster._get_event_batch_size() == 0
+        theirs = _range_run_rows(dagster, homes["dagster"])
+    assert ours == theirs
+    run_rows, _, _, checks, planned = ours
+    assert planned == ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
+    assert [r[0] for r in run_rows].count("ASSET_MATERIALIZATION_PLANNED") == 5 and checks
