@@ -5,7 +5,9 @@ empties SQLAlchemy's cache of compiled statements: each event a run stores (two 
 partition) compiles its INSERTs afresh. A range run of the marts stores about 30 events a day
 (benchmarks/README.md, "Where a backfill day goes"). It also pays, per run, for alembic reading
 its migration scripts twice to stamp the run's new database file, and per asset event for looking
-up tables and columns that, once there, stay. The CLI's instance (instance.py) uses the classes
+up tables and columns that, once there, stay; and it stores one by one the events Dagster sends in
+batches (a range run's planned events and per-partition materializations), which
+`KeptEngineInstance` has it store a batch at a time. The CLI's instance (instance.py) uses the classes
 below instead of Dagster's when the instance keeps its storage in SQLite: the same files, tables,
 stamps and locking (connections are still opened and closed for each use, `NullPool`), so
 `dagster dev` with Dagster's own classes reads what the CLI wrote.
@@ -77,10 +79,12 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         """Dagster's `store_event` for each event of a run's batch, each file in one transaction.
 
-        A run's planned events come as one batch (`KeptEngineInstance`): one per asset and
-        partition, 5,400 for the marts of a year, each otherwise a transaction in the run's file
-        and one in the index. The same rows, in the same order in each file; the checks' planned
-        events are stored as `store_event` stores them.
+        Batches (`KeptEngineInstance`): a run's planned events, one per asset and partition (5,400
+        for the marts of a year), and the materializations Dagster makes from a step's output, one
+        per partition; each otherwise a transaction in the run's file and one in the index. The
+        same rows, in the same order in each file; the checks' planned events are stored as
+        `store_event` stores them. Should a write fail after the run's file is committed, Dagster
+        stores the batch again one by one, and the run's log shows those events twice.
         """
         runs = {event.run_id for event in events}
         if len(runs) != 1 or not all(e.is_dagster_event and e.dagster_event_type in BATCH_WRITABLE_EVENTS
