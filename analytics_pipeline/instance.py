@@ -75,8 +75,8 @@ _DAGSTER_SQLITE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage
 
 def _with_kept_engines(ref: InstanceRef) -> InstanceRef:
     """The same instance, its SQLite storage (if it is Dagster's) read and written through
-    instance_storage.py's classes: the same files, fewer statements compiled, a run's planned
-    events stored in one transaction per file."""
+    instance_storage.py's classes: the same files, fewer statements compiled, Dagster's batches of
+    events (a run's planned events, the materializations it makes from an output) stored whole."""
     data = ref.storage_data
     if data is None or (data.module_name, data.class_name) != _DAGSTER_SQLITE:
         return ref

@@ -146,7 +146,8 @@ class KeptEngineSqliteStorage(DagsterSqliteStorage):
 
 class KeptEngineInstance(DagsterInstance):
     """The CLI's instance over `KeptEngineSqliteStorage`: Dagster stores the events it sends as a
-    batch (a run's planned events) with `store_event_batch` instead of one by one. Dagster asks
+    batch (a run's planned events, the materializations it makes from an output) with
+    `store_event_batch` instead of one by one. Dagster asks
     the instance for a batch size (`DAGSTER_EVENT_BATCH_SIZE`, 0 by default: no batches); a batch
     ends at its last event anyway, so the size only bounds what is held before a write."""
 

@@ -4,8 +4,9 @@
     python benchmarks/bind_once.py /tmp/small-days-XXXX 2026-03-03 2026-03-05 --repeat 5
 
 For each day of a kept lake, binds the marts' inputs as `build_marts_day` does, then runs every
-mart's SQL both ways, alternating, `--repeat` times; prints the fastest of each in ms, summed over
-the marts, and exits 1 if the two ways give different tables (rows, types or schema metadata).
+mart's SQL both ways, alternating, `--repeat` times, and its `EXPLAIN` (planning alone); prints the
+fastest of each in ms, summed over the marts, and exits 1 if the two ways give different tables
+(rows, types or schema metadata).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def main() -> None:
 
     from analytics_pipeline.lib import duck, marts, marts_day
 
-    totals = {"con.sql": 0.0, "arrow_of": 0.0}
+    totals = {"con.sql": 0.0, "arrow_of": 0.0, "EXPLAIN": 0.0}
     differ = []
     with marts_day.marts_connection(storage) as con:
         for day in days:
@@ -32,7 +33,7 @@ def main() -> None:
             for name in marts.DAILY_MARTS:
                 query = (f"SELECT * FROM {marts._MODEL_MARTS[name]}" if name in marts._MODEL_MARTS
                          else duck.load_sql(f"marts/{name}"))
-                best = {"con.sql": float("inf"), "arrow_of": float("inf")}
+                best = {way: float("inf") for way in totals}
                 for _ in range(args.repeat):
                     started = time.perf_counter()
                     twice = con.sql(query).to_arrow_table()
@@ -40,6 +41,9 @@ def main() -> None:
                     started = time.perf_counter()
                     once = duck.arrow_of(con, query)
                     best["arrow_of"] = min(best["arrow_of"], time.perf_counter() - started)
+                    started = time.perf_counter()
+                    con.execute("EXPLAIN " + query).fetchall()
+                    best["EXPLAIN"] = min(best["EXPLAIN"], time.perf_counter() - started)
                     if not (twice.equals(once) and twice.schema.equals(once.schema, check_metadata=True)):
                         differ.append((day, name))
                 for way, seconds in best.items():
