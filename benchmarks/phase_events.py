@@ -10,33 +10,16 @@ Run it beside another checkout (`PYTHONPATH=/tmp/other python /tmp/other/benchma
 
 from __future__ import annotations
 
-import argparse
 import collections
-import os
-import sys
 import time
-from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from phase_range import PHASES  # noqa: E402
+from phase_range import phase_args, run_phase  # also puts the checkout on sys.path
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("base", help="a kept benchmark folder (holding data/ and dagster_home/)")
-    p.add_argument("phase", choices=PHASES)
-    p.add_argument("start", type=date.fromisoformat)
-    p.add_argument("end", type=date.fromisoformat)
-    args = p.parse_args()
-    os.environ["DAGSTER_HOME"] = str(Path(args.base) / "dagster_home")
+    args = phase_args(__doc__.splitlines()[0])
 
     from dagster._core.instance.methods.event_methods import EventMethods
-
-    from analytics_pipeline.defs import keys as K
-    from analytics_pipeline.runner import Runner
-    from analytics_pipeline.settings import load_settings
 
     seconds, counts = collections.Counter(), collections.Counter()
     stored = EventMethods.handle_new_event
@@ -51,12 +34,7 @@ def main() -> None:
             counts[kind] += 1
 
     EventMethods.handle_new_event = timed
-    keys = {"ingest": K.INGEST_KEYS, "events": K.EVENTS_KEYS, "sessions": K.SESSION_KEYS, "marts": K.MART_KEYS}
-    runner = Runner(load_settings(os.environ, data_root=str(Path(args.base) / "data")))
-    days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
-    started = time.monotonic()
-    runner.run_phase(args.phase, keys[args.phase], days)
-    total = time.monotonic() - started
+    total, _, _ = run_phase(args)
     print(f"{args.phase} {args.start}..{args.end}: {total:.2f} s; handle_new_event {sum(seconds.values()):.2f} s "
           f"for {sum(counts.values())} events")
     for kind, s in seconds.most_common():

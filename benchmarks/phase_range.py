@@ -28,15 +28,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 PHASES = ("ingest", "events", "sessions", "marts")
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def phase_args(description: str) -> argparse.Namespace:
+    """`BASE PHASE START END`, with DAGSTER_HOME set to the kept lake's instance."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("base", help="a kept benchmark folder (holding data/ and dagster_home/)")
     p.add_argument("phase", choices=PHASES)
     p.add_argument("start", type=date.fromisoformat)
     p.add_argument("end", type=date.fromisoformat)
     args = p.parse_args()
     os.environ["DAGSTER_HOME"] = str(Path(args.base) / "dagster_home")
+    return args
 
+
+def run_phase(args: argparse.Namespace):
+    """Run the phase's assets over the days as the CLI does; returns (seconds, days, the runner)."""
     from analytics_pipeline.defs import keys as K
     from analytics_pipeline.runner import Runner
     from analytics_pipeline.settings import load_settings
@@ -46,7 +51,12 @@ def main() -> None:
     days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
     started = time.monotonic()
     runner.run_phase(args.phase, keys[args.phase], days)
-    seconds = time.monotonic() - started
+    return time.monotonic() - started, days, runner
+
+
+def main() -> None:
+    args = phase_args(__doc__.splitlines()[0])
+    seconds, days, runner = run_phase(args)
     print(f"{args.phase} {args.start}..{args.end}: {seconds:.2f} s ({seconds / len(days):.2f} s a day)"
           + (f"; failed checks: {runner.failed_checks}" if runner.failed_checks else ""))
 
