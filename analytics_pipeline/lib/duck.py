@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 import duckdb
 import pyarrow as pa
 
+from analytics_pipeline.lib.lake_schemas import common_columns
 from analytics_pipeline.lib.s3 import register_lake_filesystem
 from analytics_pipeline.lib.scratch import work_dir
 from analytics_pipeline.lib.storage import Storage
@@ -124,27 +125,33 @@ def register_partitions(
     Returns the number of partition files found. With none, `name` is an empty relation of
     `empty_schema` (plus `date`), so SQL over a missing day runs and yields nothing.
     """
-    files = storage.existing_partition_files(table, days)
+    entries = storage.existing_partition_entries(table, days)
     con.execute(f"DROP VIEW IF EXISTS {name}")
     try:
         con.unregister(name)
     except Exception:
         pass
-    if files:
+    if entries:
         # The same DuckDB reader for both roots (same types and nullability); a bucket is read
         # through pyarrow's S3 client handed to DuckDB as a filesystem (no httpfs needed).
         register_lake_filesystem(con, storage)
-        paths = ", ".join(sql_string(storage.uri(f)) for f in files)
-        source = f"read_parquet([{paths}], hive_partitioning = true, union_by_name = true)"
+        paths = ", ".join(sql_string(storage.uri(e.path)) for e in entries)
+        # files of one schema need only the first footer read at each binding (lib/lake_schemas.py)
+        columns = common_columns(storage, entries)
+        source = (f"read_parquet([{paths}], hive_partitioning = true, "
+                  f"union_by_name = {'false' if columns is not None else 'true'})")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
-        present = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+        if columns is not None:
+            present = set(columns) | {key for e in entries for key in _hive_keys(storage.uri(e.path))}
+        else:
+            present = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
         if empty_schema is not None and set(empty_schema.names) - present:
             # partitions written before a column was added: the column reads as null, so an older
             # lake keeps working until its days are rebuilt
             con.register(f"__{name}_columns", empty_schema.empty_table())
             con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source} "
                         f"UNION ALL BY NAME SELECT * FROM __{name}_columns")
-        return len(files)
+        return len(entries)
     schema = empty_schema if empty_schema is not None else pa.schema([])
     if "date" not in schema.names:
         schema = schema.append(pa.field("date", pa.date32()))
@@ -152,6 +159,11 @@ def register_partitions(
     con.register(f"__{name}_arrow", arrow)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM __{name}_arrow")
     return 0
+
+
+def _hive_keys(path: str) -> list[str]:
+    """The columns `hive_partitioning` adds for a file's folders (`date` for `.../date=2026-06-01/`)."""
+    return [part.split("=", 1)[0] for part in path.split("/")[:-1] if "=" in part]
 
 
 def register_snapshot(

@@ -1,12 +1,15 @@
 """Which daily lake tables have the same columns in every partition file, remembered between
-warehouse builds so that a build reads the footers of new or rewritten files only.
+warehouse builds so that a build reads the footers of new or rewritten files only; and whether
+the partitions a step binds (`duck.register_partitions`) do, remembered within the process.
 
 A view over files of one schema needs only the first file's footer (`union_by_name = false`).
 Over files of several schemas (partitions an older version of the pipeline wrote, without a
 newer column) DuckDB must read every footer to line the columns up by name, and that read grows
 with the days of history: 0.5 s of a 120-day warehouse build, three times that at a year. The
 record (JSON beside the warehouse file) keeps each file's size, modification time and schema
-fingerprint; a file whose size or time changed is read again.
+fingerprint; a file whose size or time changed is read again. Within a process the same holds for the files
+each day's SQL binds: a view over a year of `viewer_first_views` partitions took 27 ms to bind with
+`union_by_name` and 10 ms without, and the marts bound it three times a day.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from analytics_pipeline.lib.storage import Storage
+from analytics_pipeline.lib.storage import FileEntry, Storage
 
 
 def uniform_tables(storage: Storage, tables: list[str], record: Path) -> set[str]:
@@ -40,8 +43,35 @@ def uniform_tables(storage: Storage, tables: list[str], record: Path) -> set[str
     return {table for table, files in now.items() if len({f[2] for f in files.values()}) <= 1}
 
 
+# file URI -> (size, modification time, fingerprint, column names), as of the last footer read
+_SEEN_IN_PROCESS: dict[str, tuple[int, float, str, tuple[str, ...]]] = {}
+
+
+def common_columns(storage: Storage, entries: list[FileEntry]) -> tuple[str, ...] | None:
+    """The column names of the Parquet files `entries` when they all have one schema (the same
+    names and types), else None. Each file's footer is read once a process while its size and
+    modification time stay the same."""
+    fingerprints, names = set(), None
+    for entry in entries:
+        uri = storage.uri(entry.path)
+        known = _SEEN_IN_PROCESS.get(uri)
+        if known is None or known[:2] != (entry.size, entry.mtime):
+            schema = pq.read_schema(storage.full(entry.path), filesystem=storage.fs)
+            known = (entry.size, entry.mtime, _schema_fingerprint(schema), tuple(schema.names))
+            if entry.mtime is not None:
+                _SEEN_IN_PROCESS[uri] = known
+        fingerprints.add(known[2])
+        names = known[3]
+        if len(fingerprints) > 1:
+            return None
+    return names
+
+
 def _fingerprint(storage: Storage, rel: str) -> str:
-    schema = pq.read_schema(storage.full(rel), filesystem=storage.fs)
+    return _schema_fingerprint(pq.read_schema(storage.full(rel), filesystem=storage.fs))
+
+
+def _schema_fingerprint(schema) -> str:
     columns = sorted(f"{field.name}:{field.type}" for field in schema)
     return hashlib.sha1("\n".join(columns).encode()).hexdigest()[:16]
 

@@ -220,11 +220,15 @@ class Storage:
     def existing_partition_files(self, table_name: str, days: Iterable[date | str]) -> list[str]:
         """The Parquet files of the given partitions: `data.parquet`, or one file per part where a
         table splits its partitions (`event_arrivals` holds one file per event day)."""
-        files = []
+        return [e.path for e in self.existing_partition_entries(table_name, days)]
+
+    def existing_partition_entries(self, table_name: str, days: Iterable[date | str]) -> list[FileEntry]:
+        """`existing_partition_files` with each file's size and modification time."""
+        entries = []
         for d in days:
-            files += [e.path for e in self.list_files(self.partition_dir(table_name, d))
-                      if e.path.endswith(".parquet") and not PurePosixPath(e.path).name.startswith(".")]
-        return files
+            entries += [e for e in self.list_files(self.partition_dir(table_name, d))
+                        if e.path.endswith(".parquet") and not PurePosixPath(e.path).name.startswith(".")]
+        return entries
 
     def read_parquet(self, rel: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(self.full(rel), filesystem=self.fs, columns=columns)
