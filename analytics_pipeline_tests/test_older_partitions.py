@@ -32,7 +32,8 @@ def test_partitions_of_one_schema_are_bound_without_lining_columns_up_by_name(tm
     # union_by_name reads every file's footer at each binding: needless when all files agree
     storage = Storage(str(tmp_path))
     for day, views in ((date(2024, 1, 1), ["v1"]), (date(2024, 1, 2), ["v2", "v3"])):
-        storage.write_partition("playback_sessions", day, pa.table({"view_id": views, "watch_time_s": [2.0] * len(views)}))
+        storage.write_partition("playback_sessions", day,
+                                pa.table({"view_id": views, "watch_time_s": [2.0] * len(views)}))
     schema = pa.schema([("view_id", pa.string()), ("watch_time_s", pa.float64()), ("learner_id", pa.string())])
     con = duck.connect()
     days = [date(2024, 1, 1), date(2024, 1, 2)]

@@ -7,9 +7,9 @@ Over files of several schemas (partitions an older version of the pipeline wrote
 newer column) DuckDB must read every footer to line the columns up by name, and that read grows
 with the days of history: 0.5 s of a 120-day warehouse build, three times that at a year. The
 record (JSON beside the warehouse file) keeps each file's size, modification time and schema
-fingerprint; a file whose size or time changed is read again. Within a process the same holds for the files
-each day's SQL binds: a view over a year of `viewer_first_views` partitions took 27 ms to bind with
-`union_by_name` and 10 ms without, and the marts bound it three times a day.
+fingerprint; a file whose size or time changed is read again. Within a process the same holds
+for the files each day's SQL binds: a view over a year of `viewer_first_views` partitions took
+27 ms to bind with `union_by_name` and 10 ms without, and the marts bound it three times a day.
 """
 
 from __future__ import annotations
