@@ -135,14 +135,15 @@ def register_partitions(
         # The same DuckDB reader for both roots (same types and nullability); a bucket is read
         # through pyarrow's S3 client handed to DuckDB as a filesystem (no httpfs needed).
         register_lake_filesystem(con, storage)
-        paths = ", ".join(sql_string(storage.uri(e.path)) for e in entries)
+        uris = [storage.uri(e.path) for e in entries]
+        paths = ", ".join(sql_string(uri) for uri in uris)
         # files of one schema need only the first footer read at each binding (lib/lake_schemas.py)
         columns = common_columns(storage, entries)
         source = (f"read_parquet([{paths}], hive_partitioning = true, "
                   f"union_by_name = {'false' if columns is not None else 'true'})")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
         if columns is not None:
-            present = set(columns) | {key for e in entries for key in _hive_keys(storage.uri(e.path))}
+            present = set(columns) | {key for uri in uris for key in _hive_keys(uri)}
         else:
             present = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
         if empty_schema is not None and set(empty_schema.names) - present:

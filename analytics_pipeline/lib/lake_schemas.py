@@ -37,7 +37,7 @@ def uniform_tables(storage: Storage, tables: list[str], record: Path) -> set[str
                 continue  # the view's glob: lake/<table>/<partition>/<file>.parquet
             stamp = [entry.size, entry.mtime]
             old = seen.get(entry.path)
-            files[entry.path] = stamp + [old[2] if old and old[:2] == stamp else _fingerprint(storage, entry.path)]
+            files[entry.path] = stamp + [old[2] if old and old[:2] == stamp else _schema_of(storage, entry)[0]]
         now[table] = files
     _save(record, now)
     return {table for table, files in now.items() if len({f[2] for f in files.values()}) <= 1}
@@ -49,31 +49,29 @@ _SEEN_IN_PROCESS: dict[str, tuple[int, float, str, tuple[str, ...]]] = {}
 
 def common_columns(storage: Storage, entries: list[FileEntry]) -> tuple[str, ...] | None:
     """The column names of the Parquet files `entries` when they all have one schema (the same
-    names and types), else None. Each file's footer is read once a process while its size and
-    modification time stay the same."""
+    names and types), else None."""
     fingerprints, names = set(), None
     for entry in entries:
-        uri = storage.uri(entry.path)
-        known = _SEEN_IN_PROCESS.get(uri)
-        if known is None or known[:2] != (entry.size, entry.mtime):
-            schema = pq.read_schema(storage.full(entry.path), filesystem=storage.fs)
-            known = (entry.size, entry.mtime, _schema_fingerprint(schema), tuple(schema.names))
-            if entry.mtime is not None:
-                _SEEN_IN_PROCESS[uri] = known
-        fingerprints.add(known[2])
-        names = known[3]
+        fingerprint, names = _schema_of(storage, entry)
+        fingerprints.add(fingerprint)
         if len(fingerprints) > 1:
             return None
     return names
 
 
-def _fingerprint(storage: Storage, rel: str) -> str:
-    return _schema_fingerprint(pq.read_schema(storage.full(rel), filesystem=storage.fs))
-
-
-def _schema_fingerprint(schema) -> str:
-    columns = sorted(f"{field.name}:{field.type}" for field in schema)
-    return hashlib.sha1("\n".join(columns).encode()).hexdigest()[:16]
+def _schema_of(storage: Storage, entry: FileEntry) -> tuple[str, tuple[str, ...]]:
+    """A file's schema fingerprint and column names; its footer is read once a process while its
+    size and modification time stay the same."""
+    uri = storage.uri(entry.path)
+    known = _SEEN_IN_PROCESS.get(uri)
+    if known is None or known[:2] != (entry.size, entry.mtime):
+        schema = pq.read_schema(storage.full(entry.path), filesystem=storage.fs)
+        columns = sorted(f"{field.name}:{field.type}" for field in schema)
+        fingerprint = hashlib.sha1("\n".join(columns).encode()).hexdigest()[:16]
+        known = (entry.size, entry.mtime, fingerprint, tuple(schema.names))
+        if entry.mtime is not None:
+            _SEEN_IN_PROCESS[uri] = known
+    return known[2], known[3]
 
 
 def _load(record: Path) -> dict:
