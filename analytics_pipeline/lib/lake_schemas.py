@@ -9,7 +9,8 @@ with the days of history: 0.5 s of a 120-day warehouse build, three times that a
 record (JSON beside the warehouse file) keeps each file's size, modification time and schema
 fingerprint; a file whose size or time changed is read again. Within a process the same holds
 for the files each day's SQL binds: a view over a year of `viewer_first_views` partitions took
-27 ms to bind with `union_by_name` and 10 ms without, and the marts bound it three times a day.
+15 to 23 ms to bind with `union_by_name` and 5 to 8 ms without (benchmarks/bind_views.py), and
+the marts bound it three times a day.
 """
 
 from __future__ import annotations
