@@ -7,6 +7,9 @@
 - `has_table`, 50 calls each (ms a call)
 - starting a drawing process and drawing one picture: a `multiprocessing` spawn pool (what the
   marts step used before) against `lib/child_process` (three each, in s)
+- a day's DuckDB connection, opened, one query, closed: a database of its own (`duck.connect`,
+  what the events of side-by-side days and each day's mart checks opened before) against a
+  cursor of the run's database (`duck.cursor`) (median of 20, in ms)
 """
 
 from __future__ import annotations
@@ -43,6 +46,17 @@ def has_table_ms(storage_class) -> float:
     return (time.perf_counter() - started) / 50 * 1000
 
 
+def day_connection_ms(open_day) -> float:
+    seconds = []
+    for _ in range(20):
+        started = time.perf_counter()
+        con = open_day()
+        con.execute("SELECT count(*) FROM range(1000)").fetchall()
+        con.close()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds) * 1000
+
+
 def spawn_pool_s() -> float:
     from analytics_pipeline.lib.charts import bars_png
 
@@ -70,6 +84,11 @@ def main() -> None:
     for name, measure, unit in (("a new run's event-log file", run_files_ms, "ms"), ("has_table", has_table_ms, "ms")):
         print(f"{name}: Dagster's class {measure(SqliteEventLogStorage):.2f} {unit}, "
               f"the CLI's {measure(KeptEngineSqliteEventLogStorage):.2f} {unit}")
+    from analytics_pipeline.lib import duck
+
+    with duck.connect() as run_con:
+        print(f"a day's DuckDB connection: a database of its own {day_connection_ms(duck.connect):.2f} ms, "
+              f"a cursor of the run's {day_connection_ms(lambda: duck.cursor(run_con)):.2f} ms")
     spawn, child = [], []
     for _ in range(3):
         spawn.append(spawn_pool_s())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 
 from analytics_pipeline.lib import duck, schemas
@@ -9,20 +10,22 @@ from analytics_pipeline.lib.marts import MART_SCHEMAS
 from analytics_pipeline.lib.storage import Storage
 
 
-def _con(storage: Storage, day: date, tables: list[str], prev: bool = False):
-    con = duck.connect()
-    for t in tables:
-        duck.register_partitions(con, t, storage, t, [day], MART_SCHEMAS[t])
-    if prev:
+CHECKED_MARTS = ("platform_daily", "video_daily", "course_daily", "video_heatmap_daily", "video_counters")
+
+
+def mart_problems(storage: Storage, day: date, con=None) -> dict[str, list]:
+    """check name -> offending rows (empty when the check passes). `con`: a connection the caller
+    keeps for the days of its run (its views are replaced), else one of this call's own."""
+    with contextlib.nullcontext(con) if con is not None else duck.connect() as con:
+        for t in CHECKED_MARTS:
+            duck.register_partitions(con, t, storage, t, [day], MART_SCHEMAS[t])
         duck.register_partitions(con, "prev_counters", storage, "video_counters", [day - timedelta(days=1)],
                                  MART_SCHEMAS["video_counters"])
-    duck.register_snapshot(con, "video_catalog", storage, "video_catalog", schemas.VIDEO_CATALOG)
-    return con
+        duck.register_snapshot(con, "video_catalog", storage, "video_catalog", schemas.VIDEO_CATALOG)
+        return _problems(con)
 
 
-def mart_problems(storage: Storage, day: date) -> dict[str, list]:
-    """check name -> offending rows (empty when the check passes)."""
-    con = _con(storage, day, ["platform_daily", "video_daily", "course_daily", "video_heatmap_daily", "video_counters"], prev=True)
+def _problems(con) -> dict[str, list]:
     q = {
         "platform_views_equal_sum_over_videos": """
             SELECT p.views, (SELECT coalesce(sum(views), 0) FROM video_daily) AS sum_over_videos
@@ -45,9 +48,7 @@ def mart_problems(storage: Storage, day: date) -> dict[str, list]:
             UNION ALL SELECT 'course', course_id, completion_rate FROM course_daily WHERE completion_rate NOT BETWEEN 0 AND 1
             UNION ALL SELECT 'platform', NULL, completion_rate FROM platform_daily WHERE completion_rate NOT BETWEEN 0 AND 1""",
     }
-    out = {name: [list(r) for r in con.execute(sql).fetchall()] for name, sql in q.items()}
-    con.close()
-    return out
+    return {name: [list(r) for r in con.execute(sql).fetchall()] for name, sql in q.items()}
 
 
 MART_CHECKS = {

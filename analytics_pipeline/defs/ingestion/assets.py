@@ -11,7 +11,7 @@ from analytics_pipeline.defs.keys import INGEST_KEYS as INGEST_ASSETS
 from analytics_pipeline.defs.metadata import checked_partitions, preview, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
-from analytics_pipeline.lib import schemas
+from analytics_pipeline.lib import duck, schemas
 from analytics_pipeline.lib.catalog import load_catalog, read_catalog
 from analytics_pipeline.lib.contracts import events_contract_failures
 from analytics_pipeline.lib.ingest.arrival import StagedArrival, finish_arrival, landing_complete, stage_arrival
@@ -155,11 +155,12 @@ def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
     at_once = days_at_once([sum(sizes.get(staged_file(a, day), 0) for a in arrivals.get(day, [])) for day in days])
 
     def build(day: date, con) -> tuple[dict, pa.Table]:
-        figures = build_events_day(storage, day, arrivals.get(day, []), con)
+        with closing(duck.cursor(con)) as day_con:  # days built side by side need a connection each
+            figures = build_events_day(storage, day, arrivals.get(day, []), day_con)
         return figures, storage.read_parquet_head(storage.partition_file("events", day), 5, columns)
 
-    with events_connection() as con:  # one for the run's days; days built side by side open their own
-        for day, (figures, sample) in in_day_order(lambda day: build(day, con if at_once == 1 else None), days, at_once):
+    with events_connection() as con:  # one database for the run's days
+        for day, (figures, sample) in in_day_order(lambda day: build(day, con), days, at_once):
             key = day.isoformat()
             report_partition(context, key, {"events": {
                 "dagster/row_count": dg.MetadataValue.int(figures["rows"]),

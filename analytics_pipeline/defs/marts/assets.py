@@ -19,6 +19,7 @@ from analytics_pipeline.defs.marts.pictures import (
 from analytics_pipeline.defs.metadata import checked_partitions, report_partition, table_metadata
 from analytics_pipeline.defs.partitions import daily_partitions, single_run
 from analytics_pipeline.defs.resources import LakeResource
+from analytics_pipeline.lib import duck
 from analytics_pipeline.lib.mart_checks import MART_CHECKS, mart_problems
 from analytics_pipeline.lib.learners import at_risk_courses
 from analytics_pipeline.lib.marts_day import (
@@ -118,6 +119,7 @@ def marts_and_progress(context: dg.AssetExecutionContext, lake: LakeResource):
         if at_once > 1:  # small days: the next day's progress is built beside this day's marts
             progress = stack.enter_context(closing(prefetched(progress, depth=1)))
         draw = stack.enter_context(drawing_process(at_once > 1 and len(days) >= DRAWING_PROCESS_DAYS))
+        checks_con = stack.enter_context(closing(duck.cursor(marts_con)))  # for the thread beside the builds
 
         def build(day: date) -> tuple[dict, dict]:
             progress_day, day_progress = next(progress)
@@ -128,7 +130,7 @@ def marts_and_progress(context: dg.AssetExecutionContext, lake: LakeResource):
         def checked_and_drawn(day: date, built: tuple[dict, dict]) -> tuple[dict, dict]:
             day_progress, tables = built
             metadata = {**progress_metadata(day.isoformat(), day_progress), **mart_metadata(tables, draw)}
-            return metadata, mart_problems(storage, day)
+            return metadata, mart_problems(storage, day, checks_con)
 
         # A day's checks and pictures run beside the next day's build: mostly Python, on the other core.
         for day, (metadata, day_problems) in beside_next_day(days, build, checked_and_drawn):
