@@ -101,7 +101,7 @@ def build_progress_day(storage: Storage, day: date, memory_limit: str = "2GB",
     tables = progress_tables(storage, day, memory_limit, previous, con)
     write_progress_day(storage, day, tables)
     if publish:
-        publish_progress(storage, day, tables)
+        publish_progress(storage, day)
     return tables
 
 
@@ -147,17 +147,16 @@ def write_progress_day(storage: Storage, day: date, tables: dict[str, pa.Table])
         storage.write_partition(name, week_start(day), tables[name])
 
 
-def publish_progress(storage: Storage, day: date, tables: dict[str, pa.Table]) -> None:
+def publish_progress(storage: Storage, day: date) -> None:
     """Publish the state as of the newest built day as the viewer_progress and
-    learner_course_progress snapshots. `tables`: the states as of `day`, the last day built. When
-    a newer day is built, the snapshots stay, unless they are behind that day (a run stopped after
-    writing history and before publishing): then they are published from its history."""
+    learner_course_progress snapshots: a copy of its history file. `day`: the last day built.
+    When a newer day is built, the snapshots stay, unless they are behind that day (a run stopped
+    after writing history and before publishing)."""
     for name, history in STATE_HISTORIES.items():
         newest = max(storage.partition_days(history))
-        if newest == day:
-            storage.write_snapshot(name, tables[name])
-        elif _snapshot_as_of(storage, name) != newest:
-            storage.write_snapshot(name, storage.read_parquet(storage.partition_file(history, newest)))
+        if newest == day or _snapshot_as_of(storage, name) != newest:
+            # the same bytes a second write of the state would give, without encoding it again
+            storage.copy(storage.partition_file(history, newest), storage.snapshot_path(name))
 
 
 def _snapshot_as_of(storage: Storage, name: str) -> date | None:

@@ -149,6 +149,16 @@ class Storage:
             raise
         self._commit(tmp, rel)
 
+    def copy(self, source_rel: str, rel: str) -> None:
+        """Replace `rel` by a copy of the file `source_rel` in one step (on S3 the bucket copies it)."""
+        tmp = self._temp_key(rel)
+        try:
+            self.fs.copy_file(self.full(source_rel), tmp)
+        except BaseException:
+            self._discard(tmp)
+            raise
+        self._commit(tmp, rel)
+
     def delete_file(self, rel: str) -> None:
         if self.exists(rel):
             self.fs.delete_file(self.full(rel))

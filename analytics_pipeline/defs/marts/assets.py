@@ -138,7 +138,7 @@ def marts_and_progress(context: dg.AssetExecutionContext, lake: LakeResource):
             report_partition(context, key, metadata)
             for check, bad in day_problems.items():
                 problems[check] += [[key] + r for r in bad]
-    publish_progress(storage, newest["day"], newest["tables"])
+    publish_progress(storage, newest["day"])
     for name in PROGRESS_KEYS + MART_KEYS:
         yield dg.MaterializeResult(asset_key=name)
     checked = checked_partitions(context.partition_keys)
