@@ -42,10 +42,14 @@ def connect(
     return con
 
 
-def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+def cursor(con: duckdb.DuckDBPyConnection, storage: Storage | None = None) -> duckdb.DuckDBPyConnection:
     """Another connection to `con`'s database, in UTC: its own temporary views and tables, the
-    database's settings and memory. For a day's work beside the run's: opening a database of its
-    own cost 15 to 25 ms, a cursor under 1 ms (`benchmarks/fixed_costs.py`)."""
+    database's settings, memory and filesystems. For a day's work beside the run's: opening a
+    database of its own cost 15 to 25 ms, a cursor under 1 ms (`benchmarks/fixed_costs.py`).
+    With a remote `storage`, its filesystem is registered on the database first, before two
+    threads can bind views at once."""
+    if storage is not None:
+        register_lake_filesystem(con, storage)
     other = con.cursor()
     other.execute("SET TimeZone = 'UTC'")  # a session setting: a cursor starts from the default
     return other

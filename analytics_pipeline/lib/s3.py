@@ -30,13 +30,14 @@ class S3ArrowFileSystem(ArrowFSWrapper):
 def register_lake_filesystem(con: duckdb.DuckDBPyConnection, storage) -> bool:
     """Let `con` read the storage's `s3://` paths through pyarrow; no-op for a local root.
 
-    Returns whether a filesystem was registered.
+    Returns whether the database reads them. A filesystem belongs to the database, not to one
+    connection: one registered stays for every cursor of it (one data root a database). Replacing
+    it while a cursor on another thread read through it crashed DuckDB.
     """
     if not storage.remote:
         return False
-    if con.filesystem_is_registered("s3"):
-        con.unregister_filesystem("s3")
-    con.register_filesystem(S3ArrowFileSystem(storage.fs))
+    if not con.filesystem_is_registered("s3"):
+        con.register_filesystem(S3ArrowFileSystem(storage.fs))
     return True
 
 

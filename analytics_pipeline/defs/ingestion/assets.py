@@ -159,7 +159,7 @@ def events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
             figures = build_events_day(storage, day, arrivals.get(day, []), day_con)
         return figures, storage.read_parquet_head(storage.partition_file("events", day), 5, columns)
 
-    with events_connection() as con:  # one database for the run's days
+    with events_connection(storage) as con:  # one database for the run's days
         for day, (figures, sample) in in_day_order(lambda day: build(day, con), days, at_once):
             key = day.isoformat()
             report_partition(context, key, {"events": {

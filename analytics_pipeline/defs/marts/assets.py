@@ -119,7 +119,7 @@ def marts_and_progress(context: dg.AssetExecutionContext, lake: LakeResource):
         if at_once > 1:  # small days: the next day's progress is built beside this day's marts
             progress = stack.enter_context(closing(prefetched(progress, depth=1)))
         draw = stack.enter_context(drawing_process(at_once > 1 and len(days) >= DRAWING_PROCESS_DAYS))
-        checks_con = stack.enter_context(closing(duck.cursor(marts_con)))  # for the thread beside the builds
+        checks_con = stack.enter_context(closing(duck.cursor(marts_con, storage)))  # for the thread beside the builds
 
         def build(day: date) -> tuple[dict, dict]:
             progress_day, day_progress = next(progress)

@@ -16,9 +16,10 @@ from analytics_pipeline.lib.storage import Storage
 EVENT_COLUMNS = ", ".join(schemas.EVENTS.names)
 
 
-def events_connection() -> duckdb.DuckDBPyConnection:
-    """A connection for `build_events_day`; a run over several days opens one for all of them."""
-    con = duck.connect()
+def events_connection(storage: Storage | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection for `build_events_day`; a run over several days opens one for all of them
+    (`storage`: the root it reads, so that its cursors find its filesystem)."""
+    con = duck.connect(storage=storage)
     con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = false")
     return con
