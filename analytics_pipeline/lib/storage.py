@@ -21,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -140,24 +141,13 @@ class Storage:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Write a whole file atomically (temporary name, then move into place)."""
-        tmp = self._temp_key(rel)
-        try:
-            with self.fs.open_output_stream(tmp, compression=None) as f:
-                f.write(data)
-        except BaseException:
-            self._discard(tmp)
-            raise
-        self._commit(tmp, rel)
+        with self._replacing(rel) as tmp, self.fs.open_output_stream(tmp, compression=None) as f:
+            f.write(data)
 
     def copy(self, source_rel: str, rel: str) -> None:
         """Replace `rel` by a copy of the file `source_rel` in one step (on S3 the bucket copies it)."""
-        tmp = self._temp_key(rel)
-        try:
+        with self._replacing(rel) as tmp:
             self.fs.copy_file(self.full(source_rel), tmp)
-        except BaseException:
-            self._discard(tmp)
-            raise
-        self._commit(tmp, rel)
 
     def delete_file(self, rel: str) -> None:
         if self.exists(rel):
@@ -189,21 +179,16 @@ class Storage:
         return self._write_parquet(rel, batches.schema, row_groups(batches, ROW_GROUP_ROWS))
 
     def _write_parquet(self, rel: str, schema: pa.Schema, tables: Iterable[pa.Table]) -> int:
-        tmp = self._temp_key(rel)
         rows = 0
         # A dictionary-typed column is stored as Parquet dictionary pages of its values. Without
         # the Arrow schema in the file, readers get the value type, as from any other file.
         dictionary_typed = any(pa.types.is_dictionary(f.type) for f in schema)
-        try:
-            with pq.ParquetWriter(tmp, schema, filesystem=self.fs, compression="zstd",
-                                  use_dictionary=_dictionary_columns(schema), store_schema=not dictionary_typed) as writer:
-                for table in tables:
-                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-                    rows += table.num_rows
-        except BaseException:
-            self._discard(tmp)
-            raise
-        self._commit(tmp, rel)
+        with self._replacing(rel) as tmp, pq.ParquetWriter(
+                tmp, schema, filesystem=self.fs, compression="zstd", use_dictionary=_dictionary_columns(schema),
+                store_schema=not dictionary_typed) as writer:
+            for table in tables:
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                rows += table.num_rows
         return rows
 
     def write_partition(self, table_name: str, day: date | str, table: pa.Table) -> str:
@@ -273,17 +258,26 @@ class Storage:
         if not self.remote:
             self._commit(local_path, rel)
             return
+        try:
+            with self._replacing(rel) as tmp:
+                pafs.copy_files(local_path, tmp, source_filesystem=pafs.LocalFileSystem(),
+                                destination_filesystem=self.fs)
+        finally:
+            shutil.rmtree(os.path.dirname(local_path), ignore_errors=True)
+
+    # -- the one place a finished file becomes visible -------------------------------------
+    @contextmanager
+    def _replacing(self, rel: str) -> Iterator[str]:
+        """A temporary path (inside `self.fs`) to write `rel`'s new content to: once the block
+        ends it replaces `rel` in one step; if the block fails it is removed and `rel` stays."""
         tmp = self._temp_key(rel)
         try:
-            pafs.copy_files(local_path, tmp, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=self.fs)
+            yield tmp
         except BaseException:
             self._discard(tmp)
             raise
-        finally:
-            shutil.rmtree(os.path.dirname(local_path), ignore_errors=True)
         self._commit(tmp, rel)
 
-    # -- the one place a finished file becomes visible -------------------------------------
     def _temp_key(self, rel: str) -> str:
         """A fresh temporary path (inside `self.fs`) for new content of `rel`."""
         staging = self.full(STAGING_DIR)
