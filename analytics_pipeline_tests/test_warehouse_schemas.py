@@ -57,3 +57,40 @@ def test_an_unreadable_record_means_reading_every_footer(tmp_path):
     build_warehouse(storage, str(warehouse))
     sql, rows = _view(warehouse)
     assert "union_by_name = true" in sql and len(rows) == 3
+
+
+def test_a_build_with_nothing_new_keeps_the_file_and_its_views_see_new_days(tmp_path):
+    storage = Storage(str(tmp_path / "data"))
+    warehouse = tmp_path / "warehouse" / "analytics.duckdb"
+    inode = lambda: warehouse.stat().st_ino  # noqa: E731  (a rebuilt file is moved into place: a new inode)
+    storage.write_partition("video_daily", date(2026, 3, 1), OLD)
+    build_warehouse(storage, str(warehouse))
+    first = inode()
+
+    storage.write_partition("video_daily", date(2026, 3, 2), OLD)  # a new day of the same schema
+    build_warehouse(storage, str(warehouse))
+    assert inode() == first
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT count(*) FROM video_daily").fetchone()[0] == 4  # the glob sees the new day
+    con.close()
+
+    build_warehouse(storage, str(warehouse), {"course_daily": NEW.schema})  # an empty table more
+    assert inode() != first
+    second = inode()
+    storage.write_partition("course_daily", date(2026, 3, 2), NEW)  # the empty table gets files
+    build_warehouse(storage, str(warehouse), {"course_daily": NEW.schema})
+    assert inode() != second
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'course_daily'"
+                       ).fetchone()[0] == "VIEW"
+    con.close()
+
+    third = inode()
+    con = duckdb.connect(str(warehouse))  # somebody wrote into the file: the next build replaces it
+    con.execute("CREATE TABLE scratch AS SELECT 1 AS x")
+    con.close()
+    build_warehouse(storage, str(warehouse), {"course_daily": NEW.schema})
+    assert inode() != third
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'scratch'").fetchone()[0] == 0
+    con.close()

@@ -25,9 +25,10 @@ import pyarrow.parquet as pq
 from analytics_pipeline.lib.storage import FileEntry, Storage
 
 
-def uniform_tables(storage: Storage, tables: list[str], record: Path) -> set[str]:
-    """The `tables` whose partition files (`lake/<table>/*/*.parquet`) all have one schema;
-    `record` is read, then rewritten with what the lake holds now."""
+def table_schemas(storage: Storage, tables: list[str], record: Path) -> dict[str, list[str]]:
+    """Each of `tables` -> the schema fingerprints of its partition files (`lake/<table>/*/*.parquet`),
+    sorted, once each (one fingerprint: every file has one schema); `record` is read, then rewritten
+    with what the lake holds now."""
     known = _load(record)
     now: dict[str, dict[str, list]] = {}
     for table in tables:
@@ -40,8 +41,15 @@ def uniform_tables(storage: Storage, tables: list[str], record: Path) -> set[str
             old = seen.get(entry.path)
             files[entry.path] = stamp + [old[2] if old and old[:2] == stamp else _schema_of(storage, entry)[0]]
         now[table] = files
-    _save(record, now)
-    return {table for table, files in now.items() if len({f[2] for f in files.values()}) <= 1}
+    save_json(record, now)
+    return {table: sorted({f[2] for f in files.values()}) for table, files in now.items()}
+
+
+def snapshot_schema(storage: Storage, rel: str) -> str | None:
+    """The schema fingerprint of the snapshot file `rel`, None when there is none."""
+    folder = rel.rsplit("/", 1)[0]
+    entry = next((e for e in storage.list_files(folder) if e.path == rel), None)
+    return _schema_of(storage, entry)[0] if entry else None
 
 
 # file URI -> (size, modification time, fingerprint, column names), as of the last footer read
@@ -82,7 +90,8 @@ def _load(record: Path) -> dict:
         return {}  # none yet, or unreadable: every footer is read once
 
 
-def _save(record: Path, files: dict) -> None:
-    tmp = record.with_name(record.name + ".tmp")
-    tmp.write_text(json.dumps(files, separators=(",", ":")))
-    os.replace(tmp, record)
+def save_json(path: Path, content: dict) -> None:
+    """Replace the JSON file `path` in one step."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(content, separators=(",", ":")))
+    os.replace(tmp, path)

@@ -9,11 +9,18 @@ With an `s3://` data root the file stays local and its views keep `s3://` paths.
 view's `read_parquet` when the view is created, so the building connection reads the bucket
 through pyarrow (`lib/s3.py`); an analyst's DuckDB reads the same paths with `httpfs` and an S3
 secret (`_warehouse_info.analyst_setup` holds the statements, keys left to the credential chain).
+
+A view globs its partitions when it is queried, so a new day needs no new warehouse. A build whose
+inputs are those of the file in place (the same tables and file schemas, the same code and root:
+`_build_key`) keeps that file: at a year of partitions that saves most of a second a run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -22,7 +29,7 @@ import pyarrow as pa
 from filelock import FileLock
 
 from analytics_pipeline.lib.duck import SQL_DIR, load_sql, sql_string
-from analytics_pipeline.lib.lake_schemas import uniform_tables
+from analytics_pipeline.lib.lake_schemas import save_json, snapshot_schema, table_schemas
 from analytics_pipeline.lib.s3 import analyst_setup_sql, register_lake_filesystem
 from analytics_pipeline.lib.storage import Storage
 from analytics_pipeline.lib.table_docs import comment_statements, with_partition_key
@@ -71,8 +78,21 @@ def build_warehouse(storage: Storage, path: str, empty_tables: dict[str, pa.Sche
 
 
 def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -> dict[str, str]:
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     tables = lake_tables(storage)
+    schemas = table_schemas(storage, [t for t, kind in tables.items() if kind == "daily"],
+                            target.with_name(target.name + ".schemas.json"))
+    key = _build_key(storage, tables, schemas, empty_tables)
+    built = target.with_name(target.name + ".build.json")
+    if _built_with(target, built) == key:
+        return tables
+    _write(storage, target, tables, {t for t, found in schemas.items() if len(found) <= 1}, empty_tables)
+    save_json(built, {"key": key, "file": _stamp(target)})
+    return tables
+
+
+def _write(storage: Storage, target: Path, tables: dict[str, str], one_schema: set[str],
+           empty_tables: dict[str, pa.Schema]) -> None:
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
         con = duckdb.connect(str(tmp))
         con.execute("SET TimeZone = 'UTC'")
@@ -82,8 +102,6 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
                 "CREATE OR REPLACE TABLE _warehouse_info AS SELECT 'remote' AS lake, ? AS root, ? AS analyst_setup",
                 [storage.root, setup],
             )
-        one_schema = uniform_tables(storage, [t for t, kind in tables.items() if kind == "daily"],
-                                    target.with_name(target.name + ".schemas.json"))
         con.execute("BEGIN")  # one transaction: a file database commits each statement otherwise
         for table, kind in sorted(tables.items()):
             con.execute(view_sql(storage, table, kind, table in one_schema))
@@ -104,7 +122,44 @@ def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             if leftover.exists():
                 leftover.unlink()
-    return tables
+
+
+# the code whose output the warehouse file is: its statements, the dictionary's comments, the macros
+_BUILDING_MODULES = ("analytics_pipeline.lib.warehouse", "analytics_pipeline.lib.table_docs",
+                     "analytics_pipeline.lib.columns", "analytics_pipeline.lib.s3")
+
+
+def _build_key(storage: Storage, tables: dict[str, str], schemas: dict[str, list[str]],
+               empty_tables: dict[str, pa.Schema]) -> str:
+    """What the warehouse file is made from: the lake's tables and their file schemas, the empty
+    tables, the data root and the building code."""
+    code = hashlib.sha256()
+    for module in _BUILDING_MODULES:
+        code.update(Path(sys.modules[module].__file__).read_bytes())
+    for path in sorted((SQL_DIR / "warehouse").glob("*.sql")):
+        code.update(path.read_bytes())
+    snapshots = {t: snapshot_schema(storage, storage.snapshot_path(t)) for t, kind in tables.items() if kind == "snapshot"}
+    inputs = {
+        "code": code.hexdigest(), "duckdb": duckdb.__version__,
+        "root": [storage.root, storage.endpoint_url, storage.region],
+        "tables": tables, "schemas": {**schemas, **snapshots},
+        "empty": {t: str(schema) for t, schema in sorted(empty_tables.items())},
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _stamp(path: Path) -> list:
+    info = path.stat()
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def _built_with(target: Path, built: Path) -> str | None:
+    """The build key of the warehouse file in place, None when it is missing or was changed since."""
+    try:
+        record = json.loads(built.read_text())
+        return record["key"] if record["file"] == _stamp(target) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def describe(con: duckdb.DuckDBPyConnection) -> None:
