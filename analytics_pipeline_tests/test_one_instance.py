@@ -52,6 +52,13 @@ def test_cli_materialisations_are_in_the_instance_dagster_dev_opens_with_their_o
     assert "partitions" in built.stderr  # the progress display
     assert "ingested" in built.stdout and "quarantined" in built.stdout  # the end-of-run summary
 
+    # a second run of a day: the warehouse's views see its partitions without a new file
+    again = _cli("materialize", "--data-root", str(root), "--start", DAYS[1], "--end", DAYS[1], env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        records = instance.fetch_materializations(dg.AssetKey("warehouse"), limit=5).records
+        assert [r.asset_materialization.metadata["rebuilt"].value for r in records] == [False, True]  # newest first
+
 
 def _rows(root: Path, table: str, day: str) -> int:
     if table == "event_arrivals":

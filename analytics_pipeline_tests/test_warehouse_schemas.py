@@ -68,13 +68,13 @@ def test_a_build_with_nothing_new_keeps_the_file_and_its_views_see_new_days(tmp_
     first = inode()
 
     storage.write_partition("video_daily", date(2026, 3, 2), OLD)  # a new day of the same schema
-    build_warehouse(storage, str(warehouse))
+    assert not build_warehouse(storage, str(warehouse)).rebuilt
     assert inode() == first
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT count(*) FROM video_daily").fetchone()[0] == 4  # the glob sees the new day
     con.close()
 
-    build_warehouse(storage, str(warehouse), {"course_daily": NEW.schema})  # an empty table more
+    assert build_warehouse(storage, str(warehouse), {"course_daily": NEW.schema}).rebuilt  # an empty table more
     assert inode() != first
     second = inode()
     storage.write_partition("course_daily", date(2026, 3, 2), NEW)  # the empty table gets files

@@ -23,6 +23,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -66,8 +67,13 @@ def view_sql(storage: Storage, table: str, kind: str, one_schema: bool = False) 
     return f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({sql_string(storage.uri(storage.snapshot_path(table)))})"
 
 
-def build_warehouse(storage: Storage, path: str, empty_tables: dict[str, pa.Schema] | None = None) -> dict[str, str]:
-    """Write the warehouse file at `path`; returns the tables it exposes and how."""
+class Warehouse(NamedTuple):
+    tables: dict[str, str]  # lake table -> 'daily' or 'snapshot'
+    rebuilt: bool  # False: the file in place was made from the same inputs and is kept
+
+
+def build_warehouse(storage: Storage, path: str, empty_tables: dict[str, pa.Schema] | None = None) -> Warehouse:
+    """Write the warehouse file at `path` (or keep the one in place, see the module docstring)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target.with_name(target.name + ".lock")), timeout=LOCK_TIMEOUT_S):
@@ -77,17 +83,17 @@ def build_warehouse(storage: Storage, path: str, empty_tables: dict[str, pa.Sche
         return _build(storage, target, empty_tables or {})
 
 
-def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -> dict[str, str]:
+def _build(storage: Storage, target: Path, empty_tables: dict[str, pa.Schema]) -> Warehouse:
     tables = lake_tables(storage)
     schemas = table_schemas(storage, [t for t, kind in tables.items() if kind == "daily"],
                             target.with_name(target.name + ".schemas.json"))
     key = _build_key(storage, tables, schemas, empty_tables)
     built = target.with_name(target.name + ".build.json")
     if _built_with(target, built) == key:
-        return tables
+        return Warehouse(tables, rebuilt=False)
     _write(storage, target, tables, {t for t, found in schemas.items() if len(found) <= 1}, empty_tables)
     save_json(built, {"key": key, "file": _stamp(target)})
-    return tables
+    return Warehouse(tables, rebuilt=True)
 
 
 def _write(storage: Storage, target: Path, tables: dict[str, str], one_schema: set[str],

@@ -28,11 +28,13 @@ def warehouse_asset(extra_deps: list[str], extra_empty: dict) -> dg.AssetsDefini
     def _warehouse(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
         """warehouse/analytics.duckdb: one view per lake table plus the period macros, replaced atomically."""
         settings = lake.get_settings()
-        tables = build_warehouse(lake.get_storage(), settings.warehouse_path, {**EMPTY_TABLES, **extra_empty})
-        context.log.info(f"warehouse {settings.warehouse_path}: {len(tables)} views")
+        built = build_warehouse(lake.get_storage(), settings.warehouse_path, {**EMPTY_TABLES, **extra_empty})
+        how = "rebuilt" if built.rebuilt else "kept (no new table, schema or code; its views see new days)"
+        context.log.info(f"warehouse {settings.warehouse_path}: {len(built.tables)} views, {how}")
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(settings.warehouse_path),
-            "views": dg.MetadataValue.json(sorted(tables)),
+            "views": dg.MetadataValue.json(sorted(built.tables)),
+            "rebuilt": dg.MetadataValue.bool(built.rebuilt),
         })
 
     return _warehouse
