@@ -26,7 +26,7 @@ def warehouse_asset(extra_deps: list[str], extra_empty: dict) -> dg.AssetsDefini
         kinds={"duckdb"},
     )
     def _warehouse(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-        """warehouse/analytics.duckdb: one view per lake table plus the period macros, replaced atomically."""
+        """warehouse/analytics.duckdb: one view per lake table plus the period macros, replaced atomically when they change."""
         settings = lake.get_settings()
         built = build_warehouse(lake.get_storage(), settings.warehouse_path, {**EMPTY_TABLES, **extra_empty})
         how = "rebuilt" if built.rebuilt else "kept (no new table, schema or code; its views see new days)"
