@@ -1,4 +1,4 @@
-"""Time one phase of `materialize` (ingest, events, sessions or marts) over days of a kept lake.
+"""Time one phase of `materialize` (ingest, events, sessions, marts or warehouse) over days of a kept lake.
 
 Runs the phase's assets as the CLI does (one Dagster run for the range, in the lake's own
 instance), nothing before or after it, so the same days can be timed again and a phase's cost
@@ -11,7 +11,8 @@ at the start of a history compared with its cost at the end:
 
 It rewrites the partitions of those days with what they already hold (every write replaces).
 Days whose rebuild a later day depends on are not rebuilt after them: use it on a kept
-benchmark lake, not on one whose later days matter.
+benchmark lake, not on one whose later days matter. The warehouse has no days: START and END are
+ignored for it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PHASES = ("ingest", "events", "sessions", "marts")
+PHASES = ("ingest", "events", "sessions", "marts", "warehouse")
 
 
 def phase_args(description: str) -> argparse.Namespace:
@@ -46,11 +47,12 @@ def run_phase(args: argparse.Namespace):
     from analytics_pipeline.runner import Runner
     from analytics_pipeline.settings import load_settings
 
-    keys = {"ingest": K.INGEST_KEYS, "events": K.EVENTS_KEYS, "sessions": K.SESSION_KEYS, "marts": K.MART_KEYS}
+    keys = {"ingest": K.INGEST_KEYS, "events": K.EVENTS_KEYS, "sessions": K.SESSION_KEYS, "marts": K.MART_KEYS,
+            "warehouse": K.WAREHOUSE_KEYS}
     runner = Runner(load_settings(os.environ, data_root=str(Path(args.base) / "data")))
     days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
     started = time.monotonic()
-    runner.run_phase(args.phase, keys[args.phase], days)
+    runner.run_phase(args.phase, keys[args.phase], None if args.phase == "warehouse" else days)
     return time.monotonic() - started, days, runner
 
 
